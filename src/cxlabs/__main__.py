@@ -1,0 +1,5 @@
+import sys
+
+from cxlabs.cli import main
+
+sys.exit(main())

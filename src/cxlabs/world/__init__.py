@@ -1,0 +1,18 @@
+"""The synthetic company: an omnichannel seller of home appliances and smart-home devices.
+
+Importing this package registers every table's schema and generator. Build with
+:func:`build_world`; read tables with :func:`cxlabs.load`.
+"""
+
+from cxlabs.world import commerce, operating_model, people, privacy, service  # noqa: F401  (registers tables)
+from cxlabs.world.build import all_tables, build_world, content_hash
+from cxlabs.world.registry import (
+           DEFAULT_CUSTOMERS,
+           DEFAULT_SEED,
+           HISTORY_END,
+           HISTORY_START,
+           REGISTRY,
+)
+
+__all__ = ["build_world", "all_tables", "content_hash", "REGISTRY", "DEFAULT_SEED",
+           "DEFAULT_CUSTOMERS", "HISTORY_START", "HISTORY_END"]

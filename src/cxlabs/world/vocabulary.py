@@ -1,0 +1,127 @@
+"""Fixed vocabularies the world draws from: names, nicknames, places, products, texts.
+
+Everything here is constant data; no randomness. Changing a list changes the world, so
+the content-hash manifest in ``datasets/`` will tell you when you did.
+"""
+
+from __future__ import annotations
+
+# First names with their common nicknames (used by source systems as noise).
+NICKNAMES: dict[str, tuple[str, ...]] = {
+    "William": ("Bill", "Will"), "Robert": ("Bob", "Rob"), "Elizabeth": ("Liz", "Beth"),
+    "Margaret": ("Maggie", "Peggy"), "James": ("Jim", "Jamie"), "Katherine": ("Kate", "Kathy"),
+    "Michael": ("Mike",), "Jennifer": ("Jen", "Jenny"), "Thomas": ("Tom",),
+    "Alexander": ("Alex",), "Christopher": ("Chris",), "Daniel": ("Dan", "Danny"),
+    "Samantha": ("Sam",), "Joseph": ("Joe",), "Patricia": ("Pat", "Trish"),
+    "Richard": ("Rick", "Dick"), "Rebecca": ("Becky",), "Andrew": ("Andy", "Drew"),
+    "Victoria": ("Vicky",), "Matthew": ("Matt",), "Jonathan": ("Jon",), "Susan": ("Sue",),
+    "Benjamin": ("Ben",), "Nicholas": ("Nick",), "Anthony": ("Tony",), "Deborah": ("Debbie",),
+    "Edward": ("Ed", "Ted"), "Frederick": ("Fred",), "Johannes": ("Hannes",),
+    "Friedrich": ("Fritz",), "Wolfgang": ("Wolf",), "Franziska": ("Franzi",),
+    "Guillaume": ("Guill",), "Stephanie": ("Steph",), "Gabriel": ("Gabe",),
+    "Isabella": ("Bella",), "Charlotte": ("Lotte", "Charlie"), "Maximilian": ("Max",),
+}
+
+FIRST_NAMES: tuple[str, ...] = tuple(NICKNAMES) + (
+    "Olivia", "Emma", "Sophie", "Lucas", "Noah", "Liam", "Mia", "Ava", "Ella", "Leon",
+    "Paul", "Anna", "Lena", "Hannah", "Julia", "Laura", "Sara", "Lea", "Emil", "Finn",
+    "Jan", "Pieter", "Daan", "Sanne", "Femke", "Lotte", "Bram", "Ruben", "Camille", "Chloe",
+    "Manon", "Louis", "Hugo", "Jules", "Arthur", "Ines", "Zoe", "Maria", "Carlos", "Sofia",
+    "Diego", "Lucia", "Mateo", "Valentina", "Aisha", "Omar", "Priya", "Arjun", "Mei", "Wei",
+    "Yuki", "Kenji", "Grace", "Henry", "George", "Oscar", "Harry", "Jack", "Amelia", "Isla",
+    "Freya", "Ethan", "Mason", "Logan", "Aiden", "Chloe", "Nora", "Ruth", "Ivy", "Leo",
+)
+FIRST_NAMES = tuple(dict.fromkeys(FIRST_NAMES))  # drop repeats, keep order
+
+LAST_NAMES: tuple[str, ...] = (
+    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies",
+    "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green",
+    "Hall", "Wood", "Jackson", "Clarke", "Patel", "Khan", "Lewis", "James", "Phillips",
+    "Mason", "Mitchell", "Rose", "Davis", "Rodriguez", "Cox", "Alexander", "Morgan",
+    "Moore", "Martin", "Harris", "Lee", "Clark", "Young", "King", "Scott", "Baker",
+    "Adams", "Nelson", "Hill", "Campbell", "Carter", "Perez", "Turner", "Parker",
+    "Collins", "Edwards", "Stewart", "Morris", "Murphy", "Cook", "Rogers", "Garcia",
+    "Martinez", "Lopez", "Gonzalez", "Hernandez", "Nguyen", "Kim", "Chen", "Wang",
+    "Mueller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker",
+    "Schulz", "Hoffmann", "Koch", "Richter", "Klein", "Wolf", "Neumann", "Schwarz",
+    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
+    "Leroy", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Fournier", "Girard",
+    "de Jong", "Jansen", "de Vries", "van den Berg", "van Dijk", "Bakker", "Visser",
+    "Smit", "Meijer", "de Boer", "Mulder", "de Groot", "Bos", "Vos", "Peters", "Hendriks",
+    "O'Brien", "O'Connor", "McDonald", "MacLeod", "Fitzgerald", "Sullivan", "Kowalski",
+    "Nowak", "Novak", "Horvat", "Rossi", "Russo", "Ferrari", "Esposito", "Bianchi",
+)
+LAST_NAMES = tuple(dict.fromkeys(LAST_NAMES))
+
+# Markets: code -> (region, privacy regime, country calling code, share of customers).
+MARKETS: dict[str, tuple[str, str, str, float]] = {
+    "UK": ("UK", "GDPR", "44", 0.25),
+    "DE": ("EU", "GDPR", "49", 0.15),
+    "FR": ("EU", "GDPR", "33", 0.12),
+    "NL": ("EU", "GDPR", "31", 0.08),
+    "US-CA": ("US", "CCPA", "1", 0.15),
+    "US-NY": ("US", "US-other", "1", 0.12),
+    "US-TX": ("US", "US-other", "1", 0.13),
+}
+
+CITIES: dict[str, tuple[str, ...]] = {
+    "UK": ("London", "Manchester", "Birmingham", "Leeds", "Bristol", "Glasgow", "Cardiff"),
+    "DE": ("Berlin", "Hamburg", "Munich", "Cologne", "Frankfurt", "Stuttgart", "Leipzig"),
+    "FR": ("Paris", "Lyon", "Marseille", "Toulouse", "Nantes", "Lille", "Bordeaux"),
+    "NL": ("Amsterdam", "Rotterdam", "Utrecht", "The Hague", "Eindhoven", "Groningen"),
+    "US-CA": ("Los Angeles", "San Francisco", "San Diego", "San Jose", "Sacramento"),
+    "US-NY": ("New York", "Buffalo", "Rochester", "Albany", "Syracuse"),
+    "US-TX": ("Houston", "Dallas", "Austin", "San Antonio", "Fort Worth", "El Paso"),
+}
+
+STREET_NAMES: tuple[str, ...] = (
+    "Oak", "Maple", "Station", "Church", "Mill", "High", "Park", "Victoria", "Kings",
+    "Queens", "Bridge", "Market", "Garden", "Lake", "Hill", "River", "Elm", "Cedar",
+    "Linden", "Rose", "Meadow", "Forest", "Harbour", "Castle", "Spring", "Willow",
+)
+STREET_TYPES: tuple[str, ...] = ("Street", "Road", "Avenue", "Lane", "Way", "Drive")
+STREET_ABBREVIATIONS: dict[str, str] = {
+    "Street": "St", "Road": "Rd", "Avenue": "Ave", "Lane": "Ln", "Way": "Wy", "Drive": "Dr",
+}
+
+EMAIL_DOMAINS: dict[str, tuple[str, ...]] = {
+    "UK": ("gmail.com", "outlook.com", "yahoo.co.uk", "btinternet.com", "icloud.com"),
+    "DE": ("gmail.com", "web.de", "gmx.de", "t-online.de", "outlook.com"),
+    "FR": ("gmail.com", "orange.fr", "free.fr", "laposte.net", "outlook.com"),
+    "NL": ("gmail.com", "ziggo.nl", "kpnmail.nl", "outlook.com", "hotmail.nl"),
+    "US-CA": ("gmail.com", "yahoo.com", "icloud.com", "outlook.com", "aol.com"),
+    "US-NY": ("gmail.com", "yahoo.com", "icloud.com", "outlook.com", "aol.com"),
+    "US-TX": ("gmail.com", "yahoo.com", "icloud.com", "outlook.com", "att.net"),
+}
+# Equivalent domains: a source system may hold the variant instead of the canonical one.
+DOMAIN_VARIANTS: dict[str, str] = {
+    "gmail.com": "googlemail.com", "outlook.com": "hotmail.com", "yahoo.com": "ymail.com",
+    "yahoo.co.uk": "yahoo.com", "icloud.com": "me.com", "web.de": "email.de",
+    "gmx.de": "gmx.net", "hotmail.nl": "live.nl", "aol.com": "aim.com",
+}
+
+COMPANY_WORDS = (
+    "Harbor", "Summit", "Northwind", "Bluebell", "Crescent", "Granite", "Meridian", "Pinnacle",
+    "Riverside", "Oakridge", "Silverline", "Beacon", "Evergreen", "Keystone", "Lighthouse",
+    "Redwood", "Sterling", "Westgate", "Ashford", "Brightwater",
+)
+COMPANY_KINDS = (
+    ("Hotels", "hospitality"), ("Property Management", "property"), ("Housing", "property"),
+    ("Academy", "education"), ("Clinics", "healthcare"), ("Care Homes", "healthcare"),
+    ("Retail Group", "retail"), ("Student Living", "property"), ("Suites", "hospitality"),
+)
+
+# Product catalogue: category -> (price range in USD, margin range, smart?, lead time days).
+PRODUCT_CATEGORIES: dict[str, tuple[tuple[float, float], tuple[float, float], bool, tuple[int, int]]] = {
+    "washing machine": ((399, 1299), (0.18, 0.30), False, (14, 45)),
+    "refrigerator": ((499, 2499), (0.15, 0.28), False, (21, 60)),
+    "dishwasher": ((349, 1199), (0.18, 0.30), False, (14, 45)),
+    "oven": ((299, 1899), (0.20, 0.32), False, (14, 40)),
+    "vacuum cleaner": ((99, 799), (0.25, 0.40), False, (7, 30)),
+    "smart thermostat": ((129, 329), (0.35, 0.50), True, (10, 35)),
+    "smart speaker": ((49, 299), (0.30, 0.45), True, (7, 28)),
+    "security camera": ((79, 399), (0.35, 0.50), True, (10, 35)),
+    "smart lighting": ((19, 149), (0.40, 0.60), True, (7, 21)),
+    "accessory": ((9, 79), (0.50, 0.70), False, (5, 14)),
+}
+PRODUCT_BRANDS = ("Aurel", "Kestrel", "Novu", "Halden", "Lumo", "Brisa", "Torvik", "Zenra")
