@@ -106,7 +106,10 @@ def same(a, b, rtol: float = 1e-6) -> bool:
                 return False
             if pd.api.types.is_numeric_dtype(a) and pd.api.types.is_numeric_dtype(b):
                 return bool(np.allclose(a.astype(float), b.astype(float), rtol=rtol, atol=1e-9, equal_nan=True))
-            return bool((a.astype(str).to_numpy() == b.astype(str).to_numpy()).all())
+            missing = a.isna().to_numpy()
+            if not (missing == b.isna().to_numpy()).all():
+                return False
+            return bool((a[~missing].astype(str).to_numpy() == b[~missing].astype(str).to_numpy()).all())
         if isinstance(a, (int, float, np.number)) and isinstance(b, (int, float, np.number)):
             return bool(np.isclose(float(a), float(b), rtol=rtol, atol=1e-12))
         return a == b
@@ -133,3 +136,16 @@ def diagnose(ex: Exercise, answer, expected, mistakes: list[Mistake], generic: s
         if same(answer, m.answer()):
             raise ex.fail(m.message)
     raise ex.fail(generic)
+
+
+def preview(func, *args, **kwargs):
+    """Run an exercise's function for display; ``None`` (with a note) if it is not answered yet.
+
+    Use it in the read-only "look at it" cells, so an unanswered exercise does not stop
+    *Run All* before the later exercises.
+    """
+    try:
+        return func(*args, **kwargs)
+    except NotImplementedError:
+        print("Not answered yet: write the function above, then run this cell again.")
+        return None

@@ -191,11 +191,13 @@ def render_dictionary(tables: list[Table]) -> str:
         "The same schema objects validate every table when the world is built.",
         "Times are in UTC. Money is in US dollars (USD) at the company's fixed reporting rates.",
         "",
-        "| table | group | grain | rows at default size |",
+        "Row counts depend on the size built; `cxlabs data describe` prints them.",
+        "",
+        "| table | group | one row per | planted truth |",
         "|---|---|---|---|",
     ]
     for t in tables:
-        lines.append(f"| [`{t.name}`](#{t.name.replace('_', '_')}) | {t.group} | {t.grain} | see `cxlabs data describe` |")
+        lines.append(f"| [`{t.name}`](#{t.name}) | {t.group} | {t.grain} | {'yes' if t.truth else ''} |")
     for t in tables:
         lines += ["", f"## {t.name}", "", t.description, "", f"One row per {t.grain}."]
         if t.truth:

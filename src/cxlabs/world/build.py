@@ -103,8 +103,8 @@ def build_world(out: str | os.PathLike, seed: int = DEFAULT_SEED, customers: int
     >>> meta["rows"]["customers"]                                       # doctest: +SKIP
     2000
     """
-    if customers < 100:
-        raise ValueError(f"customers must be at least 100, got {customers}")
+    if customers < 2_000:
+        raise ValueError(f"customers must be at least 2,000, got {customers:,}")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))

@@ -28,7 +28,7 @@ def seasonal_days(rng: np.random.Generator, n: int, start: pd.Timestamp, end: pd
     """Draw ``n`` days (as datetime64[D]) between start and end, weighted by season and growth."""
     days = pd.date_range(start.normalize(), end.normalize(), freq="D")
     w = MONTH_WEIGHTS[days.month - 1] * (1 + growth * np.linspace(0, 1, len(days)))
-    w = w * np.where(days.dayofweek >= 5, 1.15, 1.0)
+    w = w * np.where(days.day_of_week >= 5, 1.15, 1.0)
     idx = rng.choice(len(days), size=n, p=w / w.sum())
     return days.values.astype("datetime64[D]")[idx]
 
