@@ -7,7 +7,8 @@ Run nbgrader from this folder (``cd autograder``) and it uses this file as it is
 - submissions, autograded copies, feedback and the SQLite gradebook live in
   ``autograder/work/`` (git-ignored);
 - every cell of a submission gets at most 120 s (``Execute.timeout``, the option nbgrader's
-  executor reads), after which the kernel is interrupted and the cell scores zero;
+  executor reads; ``$CXLABS_CELL_TIMEOUT`` overrides it), after which the kernel is
+  interrupted and the cell scores zero;
 - outputs are cut to 1000 lines and tracebacks to 100 lines, so a flood of output cannot
   bloat the gradebook or the feedback.
 """
@@ -34,7 +35,7 @@ c.CourseDirectory.db_url = f"sqlite:///{WORK / 'gradebook.db'}"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.py", "README.md"]
 
 # Executing submissions (autograde) and learners' Validate.
-c.Execute.timeout = 120
+c.Execute.timeout = int(os.environ.get("CXLABS_CELL_TIMEOUT", "120"))
 c.Execute.interrupt_on_timeout = True
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
