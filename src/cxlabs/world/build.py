@@ -1,7 +1,8 @@
 """Build the world: run every table's generator in dependency order and write Parquet files.
 
 Tables are dropped from memory as soon as no later generator needs them, so peak memory
-follows the largest table and its inputs, not the whole world.
+follows the largest table and its inputs, not the whole world. A background thread writes
+(and hashes) each table while the next one is generated; see :class:`_Writer`.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ import os
 import shutil
 import tempfile
 import time
+from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from cxlabs.schema import Table
 from cxlabs.world.operating_model import PLANTED_FACTS
 from cxlabs.world.registry import (
     DEFAULT_CUSTOMERS,
@@ -25,6 +29,7 @@ from cxlabs.world.registry import (
     REGISTRY,
     WorldContext,
     build_order,
+    table_order,
 )
 
 META_FILE = "world.json"
@@ -33,14 +38,15 @@ FORMAT_VERSION = 1
 
 def all_tables():
     """Every table schema, in build order, followed by ``planted_facts``."""
-    return [REGISTRY[name].table for name in build_order()] + [PLANTED_FACTS]
+    schemas = {t.name: t for gen in REGISTRY.values() for t in gen.tables}
+    return [schemas[name] for name in table_order()] + [PLANTED_FACTS]
 
 
 def content_hash(df: pd.DataFrame) -> str:
     """SHA-256 of a table's content, independent of Parquet, pandas and platform versions.
 
     Floats are rounded to 6 decimals, so a last-bit difference in a maths library cannot
-    change the hash.
+    change the hash. Columns are hashed from their buffers, without copies where possible.
     """
     h = hashlib.sha256()
     h.update(json.dumps([[c, str(df[c].dtype)] for c in df.columns]).encode())
@@ -50,16 +56,18 @@ def content_hash(df: pd.DataFrame) -> str:
         h.update(np.packbits(null).tobytes())
         kind = s.dtype.kind
         if kind == "M":
-            values = s.to_numpy().astype("datetime64[us]").astype("int64")
+            values = s.to_numpy().astype("datetime64[us]", copy=False).view("int64")
         elif kind == "f":
             values = np.round(s.to_numpy(dtype="float64", na_value=np.nan), 6)
-            values = np.where(null, 0.0, values)
+            values[null] = 0.0
+        elif s.dtype == "int64":
+            values = s.to_numpy()
         elif kind in "iub" or str(s.dtype) in ("Int64", "boolean"):
             values = s.to_numpy(dtype="int64", na_value=0)
         else:
             lengths, values = _utf8_buffers(s)
-            h.update(lengths.tobytes())
-        h.update(np.ascontiguousarray(values).tobytes())
+            h.update(lengths.data)
+        h.update(np.ascontiguousarray(values).data)
     return h.hexdigest()
 
 
@@ -68,9 +76,12 @@ def _utf8_buffers(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     arr = pa.array(s.array) if hasattr(s.array, "__arrow_array__") else pa.array(s.to_numpy(object))
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    arr = arr.cast(pa.large_string()).fill_null("")
+    arr = arr.cast(pa.large_string())
+    if arr.null_count:
+        arr = arr.fill_null("")
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset: arr.offset + len(arr) + 1]
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    data_buffer = arr.buffers()[2]
+    data = np.frombuffer(data_buffer, dtype=np.uint8)[offsets[0]:offsets[-1]] if data_buffer else np.zeros(0, np.uint8)
     return np.diff(offsets), data
 
 
@@ -126,41 +137,90 @@ def build_world(out: str | os.PathLike, seed: int = DEFAULT_SEED, customers: int
 def _build_into(folder: Path, seed: int, customers: int, validate: bool, verbose: bool) -> dict:
     ctx = WorldContext(seed=seed, customers=customers)
     order = build_order()
-    remaining_uses = {name: 0 for name in order}
-    for name in order:
-        for dep in REGISTRY[name].needs:
-            remaining_uses[dep] += 1
+    remaining_uses = Counter(dep for gen in order for dep in gen.needs)
     alive: dict[str, pd.DataFrame] = {}
-    rows, hashes, seconds = {}, {}, {}
+    rows, seconds = {}, {}
     t_all = time.perf_counter()
-    for name in order:
-        gen = REGISTRY[name]
-        t0 = time.perf_counter()
-        df = gen.make(ctx, ctx.rng(name), **{d: alive[d] for d in gen.needs})
-        df = gen.table.coerce(df)
-        if validate:
-            gen.table.validate(df)
-        df.to_parquet(folder / f"{name}.parquet", index=False)
-        rows[name], hashes[name] = len(df), content_hash(df)
-        seconds[name] = round(time.perf_counter() - t0, 3)
-        if verbose:
-            print(f"  {name:<24} {len(df):>10,} rows  {seconds[name]:6.2f} s", flush=True)
-        for dep in gen.needs:
-            remaining_uses[dep] -= 1
-            if remaining_uses[dep] == 0:
-                alive.pop(dep, None)
-        if remaining_uses[name] > 0:
-            alive[name] = df
-        del df
-    facts = PLANTED_FACTS.coerce(pd.DataFrame(
-        [(k, v, d) for k, (v, d) in sorted(ctx.facts.items())], columns=["fact", "value", "description"]))
-    PLANTED_FACTS.validate(facts)
-    facts.to_parquet(folder / "planted_facts.parquet", index=False)
-    rows["planted_facts"], hashes["planted_facts"] = len(facts), content_hash(facts)
+    with _Writer(folder, validate) as writer:
+        for gen in order:
+            t0 = time.perf_counter()
+            made = gen.run(ctx, {d: alive[d] for d in gen.needs})
+            for table in gen.tables:  # a generator that makes several tables is timed on the first
+                df = table.coerce(made.pop(table.name))
+                writer.write(table, df)
+                rows[table.name] = len(df)
+                seconds[table.name] = round(time.perf_counter() - t0, 3)
+                t0 = time.perf_counter()
+                if verbose:
+                    print(f"  {table.name:<24} {len(df):>10,} rows  {seconds[table.name]:6.2f} s", flush=True)
+                if remaining_uses[table.name] > 0:
+                    alive[table.name] = df
+                del df
+            for dep in gen.needs:
+                remaining_uses[dep] -= 1
+                if remaining_uses[dep] == 0:
+                    alive.pop(dep, None)
+        facts = PLANTED_FACTS.coerce(pd.DataFrame(
+            [(k, v, d) for k, (v, d) in sorted(ctx.facts.items())], columns=["fact", "value", "description"]))
+        writer.write(PLANTED_FACTS, facts)
+        rows["planted_facts"] = len(facts)
     meta = {
         "format_version": FORMAT_VERSION, "seed": seed, "customers": customers,
-        "rows": rows, "content_sha256": hashes, "seconds": seconds,
+        "rows": rows, "content_sha256": {name: writer.hashes[name] for name in rows}, "seconds": seconds,
         "build_seconds": round(time.perf_counter() - t_all, 3),
     }
     (folder / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
     return meta
+
+
+class _Writer:
+    """Validates, writes (as Parquet) and hashes tables in one background thread.
+
+    Validation, Parquet encoding and SHA-256 run mostly outside Python's GIL, so while the
+    thread checks and writes one table, the main thread generates the next ones (on a machine
+    with two or more cores). Tables wait in a queue; the writer is faster than the generators,
+    so the queue stays short. The files and hashes do not depend on the timing: the tables
+    are written one by one, in the order they were made, by the same thread. An invalid
+    table raises :class:`~cxlabs.schema.SchemaError` at the next :meth:`write` or at the end.
+    """
+
+    def __init__(self, folder: Path, validate: bool = True):
+        self.folder = folder
+        self.validate = validate
+        self.hashes: dict[str, str] = {}
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cxlabs-writer")
+        self._pending: list[Future] = []
+
+    def write(self, table: Table, df: pd.DataFrame) -> None:
+        """Queue ``df`` to be validated against ``table`` and written as ``<table name>.parquet``."""
+        self._raise_errors()
+        self._pending.append(self._pool.submit(self._write, table, df))
+
+    def _raise_errors(self) -> None:
+        """Forget the tables already written; re-raise the error of a failed write, if any."""
+        while self._pending and self._pending[0].done():
+            self._pending.pop(0).result()
+
+    def _write(self, table: Table, df: pd.DataFrame) -> None:
+        if self.validate:
+            table.validate(df)
+        # Dictionary-encode text columns only: for numbers and times Parquet would try a
+        # dictionary, find too many distinct values and fall back, which costs time for nothing.
+        # Min/max statistics only for numbers and times: they are slow to compute for text and
+        # nobody filters on the text's min and max.
+        text = [c for c in df.columns if isinstance(df[c].dtype, pd.StringDtype)]
+        other = [c for c in df.columns if c not in text]
+        df.to_parquet(self.folder / f"{table.name}.parquet", index=False,
+                      use_dictionary=text or False, write_statistics=other or False)
+        self.hashes[table.name] = content_hash(df)
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            for pending in self._pending:  # wait for every write; re-raise the first error
+                if exc_type is None:
+                    pending.result()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=exc_type is not None)

@@ -13,9 +13,23 @@ import pandas as pd
 
 from cxlabs.schema import Column, Table
 from cxlabs.world import vocabulary as V
-from cxlabs.world.people import MARKET_CODES
+from cxlabs.world.people import MARKET_CODES, SEGMENTS
 from cxlabs.world.registry import generates
-from cxlabs.world.sampling import US, from_us, pick, seasonal_days, time_of_day_us, to_us
+from cxlabs.world.sampling import (
+    DAY_US,
+    NAT,
+    US,
+    choose,
+    codes_of,
+    from_us,
+    month_day,
+    number_text,
+    pick,
+    seasonal_days,
+    text,
+    time_of_day_us,
+    to_us,
+)
 
 CATEGORIES = tuple(V.PRODUCT_CATEGORIES)
 CHANNELS = ("web", "app", "store", "b2b")
@@ -155,20 +169,21 @@ RETURNS = Table(
 @generates(PRODUCTS)
 def make_products(ctx, rng):
     n = 160
-    cat = pick(rng, CATEGORIES, n, [14, 10, 10, 10, 14, 12, 14, 12, 18, 26])
-    spec = [V.PRODUCT_CATEGORIES[c] for c in cat]
+    cat = choose(rng, n, [14, 10, 10, 10, 14, 12, 14, 12, 18, 26])
+    spec = [V.PRODUCT_CATEGORIES[CATEGORIES[c]] for c in cat]
     lo = np.array([s[0][0] for s in spec])
     hi = np.array([s[0][1] for s in spec])
     price = np.round(lo + (hi - lo) * rng.beta(2, 3, n), -1) - 0.01
     margin = np.array([rng.uniform(*s[1]) for s in spec])
     brand = pick(rng, V.PRODUCT_BRANDS, n)
-    big = np.isin(cat, ["washing machine", "refrigerator", "dishwasher", "oven"])
-    code = pd.Series(cat).str.upper().str.replace(" ", "").str[:4]
+    big = np.isin(cat, [CATEGORIES.index(c) for c in ("washing machine", "refrigerator", "dishwasher", "oven")])
+    category = text(CATEGORIES, cat)
+    code = category.str.upper().str.replace(" ", "").str[:4]
     return pd.DataFrame({
         "product_id": np.arange(1, n + 1),
-        "sku": code + "-" + pd.Series(brand).str[:3].str.upper() + "-" + pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(4),
-        "product_name": pd.Series(brand) + " " + pd.Series(cat).str.title() + " " + pd.Series(rng.integers(100, 999, n)).astype(str),
-        "category": cat, "brand": brand,
+        "sku": code + "-" + brand.str[:3].str.upper() + "-" + number_text(np.arange(1, n + 1), 4),
+        "product_name": brand + " " + category.str.title() + " " + number_text(rng.integers(100, 999, n)),
+        "category": category, "brand": brand,
         "list_price": price,
         "unit_cost": np.round(price * (1 - margin), 2),
         "weight_kg": np.round(np.where(big, rng.uniform(35, 95, n), rng.uniform(0.2, 8, n)), 1),
@@ -182,6 +197,12 @@ def make_products(ctx, rng):
 
 
 ORDERS_PER_CUSTOMER = {"value": 1.0, "mainstream": 1.4, "premium": 2.2, "business": 7.0}
+# Codes of the categories the generators branch on.
+B2B, STORE = CHANNELS.index("b2b"), CHANNELS.index("store")
+CARRY_OUT, STANDARD, EXPRESS, INSTALLATION = (
+    DELIVERY_METHODS.index(m) for m in ("carry_out", "standard", "express", "installation"))
+CENTRE_OF_MARKET_CODE = np.array([CENTRES.index(CENTRE_OF_MARKET[m]) for m in MARKET_CODES])
+US_MARKET = np.array([m.startswith("US") for m in MARKET_CODES])
 
 
 @generates(ORDERS, needs=("customers",))
@@ -189,42 +210,47 @@ def make_orders(ctx, rng, customers):
     start_us, end_us = to_us(ctx.start), to_us(ctx.end)
     signup_us = to_us(customers["signup_date"])
     active = np.clip((end_us - np.maximum(signup_us, start_us)) / (end_us - start_us), 0, 1)
-    lam = customers["segment"].map(ORDERS_PER_CUSTOMER).to_numpy() * active
+    segment = codes_of(customers["segment"], SEGMENTS)
+    lam = np.array([ORDERS_PER_CUSTOMER[s] for s in SEGMENTS])[segment] * active
     k = rng.poisson(lam)
     rows = np.repeat(np.arange(len(customers)), k)
     n = len(rows)
-    day_us = to_us(pd.DatetimeIndex(seasonal_days(rng, n, ctx.start, ctx.end)))
+    day_us = seasonal_days(rng, n, ctx.start, ctx.end).astype("datetime64[us]").astype("int64")
     early = day_us < signup_us[rows]
     span = end_us - signup_us[rows][early]
-    day_us[early] = signup_us[rows][early] + (rng.random(early.sum()) * span).astype("int64") // (86400 * US) * 86400 * US
+    day_us[early] = signup_us[rows][early] + (rng.random(early.sum()) * span).astype("int64") // DAY_US * DAY_US
     ts = day_us + time_of_day_us(rng, n, 14, 4)
     order = np.argsort(ts, kind="stable")
     rows, ts = rows[order], ts[order]
 
-    seg = customers["segment"].to_numpy()[rows]
-    market = customers["market"].to_numpy()[rows]
-    business = seg == "business"
-    channel = np.where(business, "b2b", pick(rng, CHANNELS[:3], n, [0.47, 0.22, 0.31]))
+    business = segment[rows] == SEGMENTS.index("business")
+    market = codes_of(customers["market"], MARKET_CODES)[rows]
+    channel = np.where(business, B2B, choose(rng, n, [0.47, 0.22, 0.31]))  # web, app, store
     u = rng.random(n)
     method = np.select(
-        [business, channel == "store"],
-        [np.where(u < 0.5, "installation", "standard"),
-         np.where(u < 0.6, "carry_out", np.where(u < 0.85, "standard", "installation"))],
-        default=np.where(u < 0.62, "standard", np.where(u < 0.80, "express", "installation")),
+        [business, channel == STORE],
+        [np.where(u < 0.5, INSTALLATION, STANDARD),
+         np.where(u < 0.6, CARRY_OUT, np.where(u < 0.85, STANDARD, INSTALLATION))],
+        default=np.where(u < 0.62, STANDARD, np.where(u < 0.80, EXPRESS, INSTALLATION)),
     )
-    status = np.where(rng.random(n) < 0.035, "cancelled", "completed")
-    centre = pd.Series(market).map(CENTRE_OF_MARKET).where(method != "carry_out")
-    us_market = pd.Series(market).str.startswith("US").to_numpy()
-    promise_days = np.select([method == "express", method == "installation"], [3, 7],
-                             default=np.where(us_market, 6, 4))
-    promised = (pd.Series(from_us(ts)).dt.normalize() + pd.to_timedelta(promise_days, unit="D"))
+    cancelled = rng.random(n) < 0.035
+    carry_out = method == CARRY_OUT
+    promise_days = np.select([method == EXPRESS, method == INSTALLATION], [3, 7],
+                             default=np.where(US_MARKET[market], 6, 4))
+    promised = ts - ts % DAY_US + promise_days * DAY_US
     return pd.DataFrame({
         "order_id": np.arange(1, n + 1),
         "customer_id": customers["customer_id"].to_numpy()[rows],
-        "ordered_at": from_us(ts), "channel": channel, "market": market,
-        "fulfilment_centre": centre, "delivery_method": method, "status": status,
-        "promised_delivery_date": promised.where(method != "carry_out"),
-    })
+        "ordered_at": from_us(ts), "channel": text(CHANNELS, channel),
+        "market": text(MARKET_CODES, market),
+        "fulfilment_centre": text(CENTRES, np.where(carry_out, -1, CENTRE_OF_MARKET_CODE[market])),
+        "delivery_method": text(DELIVERY_METHODS, method),
+        "status": text(("completed", "cancelled"), cancelled.astype(int)),
+        "promised_delivery_date": from_us(np.where(carry_out, NAT, promised)),
+    }, copy=False)
+
+
+DISCOUNTS = np.array([0.05, 0.10, 0.15, 0.20, 0.25])
 
 
 @generates(ORDER_LINES, needs=("orders", "products"))
@@ -239,40 +265,48 @@ def make_order_lines(ctx, rng, orders, products):
     prod = rng.choice(len(products), size=len(o), p=popularity / popularity.sum())
     # An installation order starts with a product that needs installing.
     installable = np.flatnonzero(products["needs_installation"].to_numpy())
-    first_install = (line == 1) & (orders["delivery_method"].to_numpy()[o] == "installation")
+    first_install = (line == 1) & (orders["delivery_method"] == "installation").to_numpy()[o]
     prod[first_install] = rng.choice(installable, first_install.sum())
     qty = np.where(business[o], 1 + rng.poisson(3, len(o)), 1 + (rng.random(len(o)) < 0.05))
     month = orders["ordered_at"].dt.month.to_numpy()[o]
     promo = np.isin(month, [1, 11])
     discount = np.where(rng.random(len(o)) < np.where(promo, 0.55, 0.2),
-                        pick(rng, [0.05, 0.10, 0.15, 0.20, 0.25], len(o)), 0.0)
+                        DISCOUNTS[rng.integers(0, len(DISCOUNTS), len(o))], 0.0)
     price = products["list_price"].to_numpy()[prod]
     return pd.DataFrame({
         "order_id": orders["order_id"].to_numpy()[o], "line_number": line,
         "product_id": products["product_id"].to_numpy()[prod], "quantity": qty,
         "unit_price": np.round(price * (1 - discount), 2), "discount_pct": discount,
-    })
+    }, copy=False)
 
 
 def _in_peak(us: np.ndarray) -> np.ndarray:
-    md = from_us(us).dt.strftime("%m-%d").to_numpy()
-    return (md >= PEAK[0]) & (md <= PEAK[1])
+    month, day = month_day(us)
+    md = month * 100 + day  # 1115 is 15 November
+    return (md >= int(PEAK[0].replace("-", ""))) & (md <= int(PEAK[1].replace("-", "")))
+
+
+TEAM_OF_STAGE = np.array([TEAMS.index(s[1]) for s in STAGES], dtype=np.int8)
+VERIFIES = ("identity", "payment", "address")
+VERIFIES_OF_STAGE = np.array([VERIFIES.index(s[2]) if s[2] else -1 for s in STAGES], dtype=np.int8)
 
 
 @generates(PROCESS_EVENTS, needs=("orders",))
 def make_process_events(ctx, rng, orders):
-    shipped = orders[(orders["status"] == "completed") & (orders["delivery_method"] != "carry_out")]
-    n = len(shipped)
-    method = shipped["delivery_method"].to_numpy()
-    centre = shipped["fulfilment_centre"].to_numpy()
-    us_market = shipped["market"].str.startswith("US").to_numpy()
-    install = method == "installation"
+    shipped = ((orders["status"] == "completed") & (orders["delivery_method"] != "carry_out")).to_numpy()
+    n = int(shipped.sum())
+    method = codes_of(orders["delivery_method"], DELIVERY_METHODS)[shipped]
+    centre = codes_of(orders["fulfilment_centre"], CENTRES)[shipped]
+    us_market = orders["market"].str.startswith("US").to_numpy()[shipped]
+    install = method == INSTALLATION
 
     bottleneck = BOTTLENECK_CANDIDATES[rng.integers(len(BOTTLENECK_CANDIDATES))]
-    slow_centre = CENTRES[rng.integers(len(CENTRES))]
+    slow_centre = rng.integers(len(CENTRES))
     ctx.plant("bottleneck_handoff", list(bottleneck),
-              "The handoff (from stage, to stage) with a daily batch wait: the largest mean handoff delay.")
-    ctx.plant("slow_centre", slow_centre,
+              "The handoff (from stage, to stage) with a daily batch wait: the largest mean delay "
+              "between two of the company's own teams (handoffs to and from the outside carrier, "
+              "and the installation appointment the customer books, excluded).")
+    ctx.plant("slow_centre", CENTRES[slow_centre],
               "Fulfilment centre whose picking waits are four times longer: the worst on-time rate.")
     ctx.plant("address_recheck_rate", ADDRESS_RECHECK_RATE,
               "Share of shipped orders whose address logistics verifies a second time.")
@@ -284,12 +318,15 @@ def make_process_events(ctx, rng, orders):
         "identity_recheck": install & (rng.random(n) < IDENTITY_RECHECK_RATE),
         "installation": install,
     }
-    clock = to_us(shipped["ordered_at"])
+    clock = to_us(orders["ordered_at"])[shipped]
     peak = _in_peak(clock)
     appointment_h = (1 + rng.integers(0, 5, n)) * 24.0  # field-service visit 1-5 days later
-    cols = {k: [] for k in ("case", "stage", "start", "end")}
-    for stage, _team, _verifies, work_min, wait_h in STAGES:
-        here = present.get(stage, np.ones(n, bool))
+    # One row per order, one column per stage; stages an order skips are masked out at the end.
+    here = np.ones((n, len(STAGES)), bool)
+    starts = np.zeros((n, len(STAGES)), np.int64)
+    ends = np.zeros((n, len(STAGES)), np.int64)
+    for j, (stage, _team, _verifies, work_min, wait_h) in enumerate(STAGES):
+        here[:, j] = present.get(stage, True)
         wait = rng.exponential(wait_h, n) if wait_h else np.zeros(n)
         if stage == bottleneck[1]:
             wait = 10 + rng.exponential(14, n)  # waits for the next daily batch run
@@ -301,68 +338,70 @@ def make_process_events(ctx, rng, orders):
             wait = np.where(present["identity_recheck"], wait, appointment_h)
         wait = np.where(peak, wait * 1.6, wait)
         if stage == "delivery":
-            transit_days = np.where(method == "express", 1,
+            transit_days = np.where(method == EXPRESS, 1,
                                     np.where(us_market, 2, 1) + rng.integers(0, 3, n))
             work = transit_days * 24 * 3600 * US + rng.normal(0, 3 * 3600, n).astype("int64") * US
         else:
             work = (rng.lognormal(np.log(work_min), 0.5, n) * 60 * US).astype("int64")
-        start = clock + (wait * 3600 * US).astype("int64")
-        end = start + np.maximum(work, 60 * US)
-        cols["case"].append(np.flatnonzero(here))
-        cols["stage"].append(np.full(here.sum(), STAGE_NAMES.index(stage)))
-        cols["start"].append(start[here])
-        cols["end"].append(end[here])
-        clock = np.where(here, end, clock)
-    case = np.concatenate(cols["case"])
-    stage_idx = np.concatenate(cols["stage"])
-    order = np.lexsort((stage_idx, case))
-    case, stage_idx = case[order], stage_idx[order]
-    step = np.arange(len(case)) - np.searchsorted(case, case) + 1
-    teams = np.array([s[1] for s in STAGES], dtype=object)
-    verifies = np.array([s[2] for s in STAGES], dtype=object)
+        starts[:, j] = clock + (wait * 3600 * US).astype("int64")
+        ends[:, j] = starts[:, j] + np.maximum(work, 60 * US)
+        clock = np.where(here[:, j], ends[:, j], clock)
+    # Reading the matrices row by row gives the events sorted by case, then stage.
+    stage = np.broadcast_to(np.arange(len(STAGES), dtype=np.int8), here.shape)[here]
     return pd.DataFrame({
-        "case_id": shipped["order_id"].to_numpy()[case], "step": step,
-        "stage": np.array(STAGE_NAMES, dtype=object)[stage_idx], "team": teams[stage_idx],
-        "verifies": verifies[stage_idx],
-        "started_at": from_us(np.concatenate(cols["start"])[order]),
-        "ended_at": from_us(np.concatenate(cols["end"])[order]),
-    })
+        "case_id": np.repeat(orders["order_id"].to_numpy()[shipped], here.sum(axis=1)),
+        "step": np.cumsum(here, axis=1, dtype=np.int8)[here].astype(np.int64),
+        "stage": text(STAGE_NAMES, stage), "team": text(TEAMS, TEAM_OF_STAGE[stage]),
+        "verifies": text(VERIFIES, VERIFIES_OF_STAGE[stage]),
+        "started_at": from_us(starts[here]), "ended_at": from_us(ends[here]),
+    }, copy=False)
 
 
 @generates(SHIPMENTS, needs=("orders", "process_events"))
 def make_shipments(ctx, rng, orders, process_events):
-    dispatch = process_events[process_events["stage"] == "dispatch"].set_index("case_id")["ended_at"]
-    delivery = process_events[process_events["stage"] == "delivery"].set_index("case_id")["ended_at"]
-    o = orders.set_index("order_id").loc[dispatch.index]
-    n = len(o)
+    stage = process_events["stage"]
+    case = process_events["case_id"].to_numpy()
+    ended = process_events["ended_at"].to_numpy()
+    dispatch = (stage == "dispatch").to_numpy()
+    delivery = (stage == "delivery").to_numpy()
+    order_id = case[dispatch]
+    delivered = pd.Series(ended[delivery], index=case[delivery]).reindex(order_id).to_numpy()
+    n = len(order_id)
+    order_row = pd.Index(orders["order_id"]).get_indexer(order_id)
     return pd.DataFrame({
-        "shipment_id": np.arange(1, n + 1), "order_id": dispatch.index.to_numpy(),
-        "fulfilment_centre": o["fulfilment_centre"].to_numpy(),
+        "shipment_id": np.arange(1, n + 1), "order_id": order_id,
+        "fulfilment_centre": orders["fulfilment_centre"].take(order_row).reset_index(drop=True),
         "carrier": pick(rng, CARRIERS, n, [0.35, 0.3, 0.2, 0.15]),
-        "shipped_at": dispatch.to_numpy(), "delivered_at": delivery.loc[dispatch.index].to_numpy(),
-    })
+        "shipped_at": ended[dispatch], "delivered_at": delivered,
+    }, copy=False)
+
+
+RETURN_REASONS = ("damaged", "faulty", "not_as_described", "changed_mind", "late_delivery")
 
 
 @generates(RETURNS, needs=("orders", "order_lines", "shipments", "products"))
 def make_returns(ctx, rng, orders, order_lines, shipments, products):
-    ship = shipments.set_index("order_id")
-    lines = order_lines[order_lines["order_id"].isin(ship.index)].reset_index(drop=True)
-    delivered = ship.loc[lines["order_id"], "delivered_at"].to_numpy()
-    promised = orders.set_index("order_id").loc[lines["order_id"], "promised_delivery_date"].to_numpy()
-    late = (delivered.astype("datetime64[D]") > promised.astype("datetime64[D]"))
-    cat = products.set_index("product_id").loc[lines["product_id"], "category"].to_numpy()
-    p = 0.04 + 0.06 * late + np.where(np.isin(cat, ["vacuum cleaner", "smart speaker"]), 0.03, 0)
+    ship_row = pd.Index(shipments["order_id"]).get_indexer(order_lines["order_id"])
+    lines = order_lines[ship_row >= 0].reset_index(drop=True)
+    ship_row = ship_row[ship_row >= 0]
+    delivered = to_us(shipments["delivered_at"])[ship_row]
+    order_row = pd.Index(orders["order_id"]).get_indexer(lines["order_id"])
+    promised = to_us(orders["promised_delivery_date"])[order_row]
+    late = delivered - delivered % DAY_US > promised
+    category = codes_of(products["category"], CATEGORIES)[
+        pd.Index(products["product_id"]).get_indexer(lines["product_id"])]
+    often_returned = np.isin(category, [CATEGORIES.index("vacuum cleaner"), CATEGORIES.index("smart speaker")])
+    p = 0.04 + 0.06 * late + np.where(often_returned, 0.03, 0)
     chosen = rng.random(len(lines)) < p
     r = lines[chosen].reset_index(drop=True)
     n = len(r)
-    late_r = late[chosen]
-    reason = np.where(late_r & (rng.random(n) < 0.4), "late_delivery",
-                      pick(rng, ["damaged", "faulty", "not_as_described", "changed_mind"], n, [0.2, 0.3, 0.2, 0.3]))
-    requested = pd.Series(delivered[chosen]).dt.normalize() + pd.to_timedelta(rng.integers(1, 30, n), unit="D")
-    received = requested + pd.to_timedelta(rng.integers(2, 11, n), unit="D")
-    received = received.where(rng.random(n) > 0.03)
+    reason = np.where(late[chosen] & (rng.random(n) < 0.4), RETURN_REASONS.index("late_delivery"),
+                      choose(rng, n, [0.2, 0.3, 0.2, 0.3]))
+    requested = delivered[chosen] // DAY_US * DAY_US + rng.integers(1, 30, n) * DAY_US
+    received = requested + rng.integers(2, 11, n) * DAY_US
+    received = np.where(rng.random(n) > 0.03, received, NAT)
     return pd.DataFrame({
         "return_id": np.arange(1, n + 1), "order_id": r["order_id"], "line_number": r["line_number"],
-        "product_id": r["product_id"], "requested_date": requested, "received_date": received,
-        "reason": reason, "refund_amount": np.round(r["unit_price"] * 1.0, 2),
+        "product_id": r["product_id"], "requested_date": from_us(requested), "received_date": from_us(received),
+        "reason": text(RETURN_REASONS, reason), "refund_amount": np.round(r["unit_price"] * 1.0, 2),
     })

@@ -9,13 +9,34 @@ naively merges different people.
 
 from __future__ import annotations
 
+import functools
+import re
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxlabs.schema import Column, Table
 from cxlabs.world import vocabulary as V
 from cxlabs.world.registry import generates
-from cxlabs.world.sampling import US, digits, from_us, pick, to_us
+from cxlabs.world.sampling import (
+    US,
+    blank,
+    choose,
+    codes_of,
+    digits,
+    from_us,
+    join,
+    number_text,
+    patch,
+    pick,
+    prefixed_ids,
+    text,
+    to_us,
+    where,
+)
 
 SEGMENTS = ("value", "mainstream", "premium", "business")
 ACQUISITION_CHANNELS = ("paid_search", "paid_social", "display", "email", "store", "organic",
@@ -151,78 +172,140 @@ SOURCE_IDENTITY = Table(
 )
 
 
+MARKET_SHARES = tuple(m[3] for m in V.MARKETS.values())
+#: Per market code: its region, privacy regime and country calling code.
+REGION_OF_MARKET = np.array([REGIONS.index(V.MARKETS[m][0]) for m in MARKET_CODES])
+REGIME_OF_MARKET = np.array([REGIMES.index(V.MARKETS[m][1]) for m in MARKET_CODES])
+CALLING_CODES = tuple(V.MARKETS[m][2] for m in MARKET_CODES)
+US_MARKET = np.array([V.MARKETS[m][0] == "US" for m in MARKET_CODES])
+#: Mobile numbers per market: (leading digits, random digits after them). US numbers start
+#: with a random area code instead of fixed leading digits.
+MOBILE_PLANS = {"UK": ("7", 9), "DE": ("15", 9), "FR": ("6", 8), "NL": ("6", 8),
+                "US-CA": ("", 7), "US-NY": ("", 7), "US-TX": ("", 7)}
+US_AREA_CODES = (201, 990)  # low inclusive, high exclusive
+POSTCODE_LETTERS = "ABCDEFGHJKLMNPRSTUWXYZ"
+
+
 @generates(ACCOUNTS)
 def make_accounts(ctx, rng):
     n = max(20, round(50 * ctx.scale))
     kinds = rng.integers(0, len(V.COMPANY_KINDS), n)
-    words = pick(rng, V.COMPANY_WORDS, n)
-    names = [f"{w} {V.COMPANY_KINDS[k][0]}" for w, k in zip(words, kinds, strict=True)]
+    words = rng.integers(0, len(V.COMPANY_WORDS), n)
+    names = [f"{V.COMPANY_WORDS[w]} {V.COMPANY_KINDS[k][0]}" for w, k in zip(words, kinds, strict=True)]
     names = [f"{name} {i}" if dup else name
              for i, (name, dup) in enumerate(zip(names, pd.Series(names).duplicated(), strict=True), 1)]
     acv = np.round(rng.pareto(1.3, n) * 20_000 + 15_000, 2)
-    tier = np.where(acv > np.quantile(acv, 0.9), "strategic", np.where(acv > np.quantile(acv, 0.5), "key", "standard"))
+    tier = np.where(acv > np.quantile(acv, 0.9), 0, np.where(acv > np.quantile(acv, 0.5), 1, 2))
     start = pd.Timestamp("2021-01-01").value // 10**9 + rng.integers(0, 4 * 365, n) * 86400
     return pd.DataFrame({
         "account_id": np.arange(1, n + 1),
         "account_name": names,
         "industry": [V.COMPANY_KINDS[k][1] for k in kinds],
-        "market": pick(rng, MARKET_CODES, n, [m[3] for m in V.MARKETS.values()]),
-        "tier": tier,
+        "market": pick(rng, MARKET_CODES, n, MARKET_SHARES),
+        "tier": text(("strategic", "key", "standard"), tier),
         "contract_start": pd.to_datetime(start, unit="s"),
         "annual_contract_value": acv,
     })
 
 
-def _lookup(options: dict[str, tuple[str, ...]], market_idx: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Vectorised pick of one option per row from the row's market's list (u uniform in [0, 1))."""
-    width = max(len(v) for v in options.values())
-    table = np.array([[v[j % len(v)] for j in range(width)] for v in (options[m] for m in MARKET_CODES)],
-                     dtype=object)
-    lengths = np.array([len(options[m]) for m in MARKET_CODES])
-    return table[market_idx, (u * lengths[market_idx]).astype(int)]
+def _slug(name: str) -> str:
+    """Lower-case letters only: "O'Brien" -> "obrien"."""
+    return re.sub(r"[^a-z]", "", name.lower())
 
 
-def _phone_e164(rng, markets: np.ndarray) -> pd.Series:
-    n = len(markets)
-    cc = pd.Series(markets).map({m: v[2] for m, v in V.MARKETS.items()})
-    national = pd.Series(np.select(
-        [cc == "44", cc == "49", cc == "33", cc == "31"],
-        ["7" + digits(rng, n, 9), "15" + digits(rng, n, 9), "6" + digits(rng, n, 8), "6" + digits(rng, n, 8)],
-        default=(pd.Series(rng.integers(201, 990, n)).astype(str) + digits(rng, n, 7)),
-    ))
-    return "+" + cc + national
+@functools.cache
+def street_vocabulary() -> tuple[str, ...]:
+    """Every street address a customer can have: ``"<1-239> <name> <type>"`` (37,284 of them).
+
+    A street is drawn as one code into this list (:func:`_street_codes`), so building the text
+    is a single lookup.
+    """
+    return tuple(f"{number} {name} {kind}" for number in range(1, 240)
+                 for name in V.STREET_NAMES for kind in V.STREET_TYPES)
 
 
-def _postcodes(rng, markets: np.ndarray) -> pd.Series:
-    n = len(markets)
-    letters = np.array(list("ABCDEFGHJKLMNPRSTUWXYZ"), dtype=object)
-
-    def let(k):
-        out = pd.Series(letters[rng.integers(0, len(letters), n)])
-        for _ in range(k - 1):
-            out = out + letters[rng.integers(0, len(letters), n)]
-        return out
-
-    uk = let(2) + pd.Series(rng.integers(1, 20, n)).astype(str) + " " + pd.Series(rng.integers(1, 10, n)).astype(str) + let(2)
-    nl = pd.Series(rng.integers(1000, 9999, n)).astype(str) + " " + let(2)
-    five = digits(rng, n, 5)
-    m = pd.Series(markets)
-    return pd.Series(np.select([m == "UK", m == "NL"], [uk, nl], default=five))
+@functools.cache
+def _abbreviated_streets() -> tuple[str, ...]:
+    """:func:`street_vocabulary` with street types abbreviated: ``"12 Oak Street"`` -> ``"12 Oak St"``."""
+    def abbreviate(street: str) -> str:
+        rest, kind = street.rsplit(" ", 1)
+        return f"{rest} {V.STREET_ABBREVIATIONS.get(kind, kind)}"
+    return tuple(abbreviate(s) for s in street_vocabulary())
 
 
-def _streets(rng, n: int) -> tuple[pd.Series, np.ndarray]:
-    types = pick(rng, V.STREET_TYPES, n)
-    street = (pd.Series(rng.integers(1, 240, n)).astype(str) + " " + pd.Series(pick(rng, V.STREET_NAMES, n))
-              + " " + pd.Series(types))
-    return street, types
+def _street_codes(rng, n: int) -> np.ndarray:
+    number = rng.integers(0, 239, n)
+    name = rng.integers(0, len(V.STREET_NAMES), n)
+    kind = rng.integers(0, len(V.STREET_TYPES), n)
+    return (number * len(V.STREET_NAMES) + name) * len(V.STREET_TYPES) + kind
+
+
+@functools.cache
+def _postcode_parts() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Letter pairs, UK outward codes (``"AB12"``) and UK inward codes (``"3CD"``)."""
+    pairs = tuple(a + b for a in POSTCODE_LETTERS for b in POSTCODE_LETTERS)
+    outward = tuple(f"{p}{d}" for p in pairs for d in range(1, 20))
+    inward = tuple(f"{d}{p}" for d in range(1, 10) for p in pairs)
+    return pairs, outward, inward
+
+
+def _postcodes(rng, market: np.ndarray) -> pd.Series:
+    """A postal code in each row's market format (``market``: codes into ``MARKET_CODES``)."""
+    n = len(market)
+    pairs, outward, inward = _postcode_parts()
+    postcode = digits(rng, n, 5)  # US, DE and FR: five digits
+    uk = np.flatnonzero(market == MARKET_CODES.index("UK"))  # "AB12 3CD"
+    postcode = patch(postcode, np.arange(n), uk, join(
+        text(outward, rng.integers(0, len(outward), len(uk))), " ",
+        text(inward, rng.integers(0, len(inward), len(uk)))))
+    nl = np.flatnonzero(market == MARKET_CODES.index("NL"))  # "1234 AB"
+    return patch(postcode, np.arange(n), nl, join(
+        number_text(rng.integers(1000, 9999, len(nl))), " ", text(pairs, rng.integers(0, len(pairs), len(nl)))))
+
+
+def _national_digits(market: np.ndarray) -> np.ndarray:
+    """How many digits the national part of a mobile number has, per market code."""
+    per_market = [len(lead) + width if lead else 3 + width for lead, width in
+                  (MOBILE_PLANS[m] for m in MARKET_CODES)]
+    return np.array(per_market)[market]
+
+
+def _mobile_numbers(rng, market: np.ndarray) -> np.ndarray:
+    """E.164 mobile numbers as integers: calling code then national number (no ``+``)."""
+    lead = np.array([int(MOBILE_PLANS[m][0] or -1) for m in MARKET_CODES])[market]
+    width = np.array([MOBILE_PLANS[m][1] for m in MARKET_CODES])[market]
+    us = lead < 0
+    lead[us] = rng.integers(*US_AREA_CODES, us.sum())
+    national = lead * 10**width + rng.integers(0, 10**width)
+    calling = np.array([int(c) for c in CALLING_CODES])[market]
+    return calling * 10 ** _national_digits(market) + national
+
+
+@functools.cache
+def _email_parts() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Local-part pieces: first names then their initials, lower case; surname slugs; numbers."""
+    first = tuple(f.lower() for f in V.FIRST_NAMES) + tuple(f[0].lower() for f in V.FIRST_NAMES)
+    last = tuple(_slug(name) for name in V.LAST_NAMES)
+    numbers = ("",) + tuple(str(i) for i in range(1, 99))
+    return first, last, numbers
+
+
+def _from_market_lists(lists: dict[str, tuple[str, ...]], market: np.ndarray,
+                       u: np.ndarray) -> tuple[tuple[str, ...], np.ndarray]:
+    """One entry per row from its market's list (u uniform in [0, 1)): all lists joined, and codes."""
+    runs = [lists[m] for m in MARKET_CODES]
+    vocab = tuple(v for run in runs for v in run)
+    lengths = np.array([len(run) for run in runs])
+    starts = np.cumsum(lengths) - lengths
+    return vocab, starts[market] + (u * lengths[market]).astype(int)
 
 
 @generates(CUSTOMERS, needs=("accounts",))
 def make_customers(ctx, rng, accounts):
     n = ctx.customers
-    market = pick(rng, MARKET_CODES, n, [m[3] for m in V.MARKETS.values()])
-    first = pick(rng, V.FIRST_NAMES, n)
-    last = pick(rng, V.LAST_NAMES, n)
+    market = choose(rng, n, MARKET_SHARES)
+    first = rng.integers(0, len(V.FIRST_NAMES), n)
+    last = rng.integers(0, len(V.LAST_NAMES), n)
 
     # Households: about 14% of customers live with one to three other customers. Members are
     # consecutive picks from that 14%; the first of each group is the head, whose surname,
@@ -237,69 +320,148 @@ def make_customers(ctx, rng, accounts):
     head_of = household - 1  # row of each customer's household head
     market = market[head_of]
     last = last[head_of]
-    m_idx = pd.Series(market).map({m: i for i, m in enumerate(MARKET_CODES)}).to_numpy()
 
-    street, _ = _streets(rng, n)
-    street = street.to_numpy()[head_of]
-    city = _lookup(V.CITIES, m_idx, rng.random(n))[head_of]
-    postcode = _postcodes(rng, market).to_numpy()[head_of]
+    street = _street_codes(rng, n)[head_of]
+    city_vocab, city = _from_market_lists(V.CITIES, market, rng.random(n))
+    city = city[head_of]
+    postcode = _postcodes(rng, market).take(head_of).reset_index(drop=True)
 
     # Segments; business contacts buy for a B2B account.
-    segment = pick(rng, SEGMENTS, n, [0.33, 0.42, 0.20, 0.05])
-    is_business = segment == "business"
-    account = np.full(n, -1)
-    account[is_business] = rng.choice(accounts["account_id"].to_numpy(), is_business.sum())
+    segment = choose(rng, n, [0.33, 0.42, 0.20, 0.05])
+    is_business = segment == SEGMENTS.index("business")
+    account_row = np.full(n, -1)
+    account_row[is_business] = rng.integers(0, len(accounts), is_business.sum())
 
     # Email: a local part pattern at a market-typical domain; business contacts at the company.
+    # Patterns: first.last, firstlast, f.last, first_last; 45% add a number.
+    first_parts, last_parts, numbers = _email_parts()
     pattern = rng.integers(0, 4, n)
-    fl, ll = pd.Series(first).str.lower(), pd.Series(last).str.lower().str.replace(r"[^a-z]", "", regex=True)
-    local = pd.Series(np.select(
-        [pattern == 0, pattern == 1, pattern == 2],
-        [fl + "." + ll, fl + ll, fl.str[0] + "." + ll], default=fl + "_" + ll))
-    add_digits = rng.random(n) < 0.45
-    local = local.where(~add_digits, local + pd.Series(rng.integers(1, 99, n)).astype(str))
-    domain = pd.Series(_lookup(V.EMAIL_DOMAINS, m_idx, rng.random(n)))
-    acc_slug = accounts.set_index("account_id")["account_name"].str.lower().str.replace(r"[^a-z]", "", regex=True)
-    biz_domain = pd.Series(account).map(acc_slug).fillna("") + ".com"
-    domain = domain.where(~is_business, biz_domain)
-    email = local + "@" + domain
-    dup = email.duplicated()
-    email = email.where(~dup, local + pd.Series(np.arange(n)).astype(str) + "@" + domain)
+    local = join(text(first_parts, first + len(V.FIRST_NAMES) * (pattern == 2)),
+                 text((".", "", ".", "_"), pattern), text(last_parts, last),
+                 text(numbers, np.where(rng.random(n) < 0.45, rng.integers(1, 99, n), 0)))
+    domain_vocab, domain = _from_market_lists(V.EMAIL_DOMAINS, market, rng.random(n))
+    company_domains = tuple(_slug(a) + ".com" for a in accounts["account_name"])
+    domain = np.where(is_business, len(domain_vocab) + account_row, domain)
+    domain = text(domain_vocab + company_domains, domain)
+    email = join(local, "@", domain)
+    dup = np.flatnonzero(email.duplicated().to_numpy())  # the second and later copies
+    email = patch(email, np.arange(n), dup, join(local.iloc[dup], number_text(dup), "@", domain.iloc[dup]))
 
-    phone = _phone_e164(rng, market)
-    while phone.duplicated().any():  # vanishingly rare; redraw the clashes only
-        clash = phone.duplicated().to_numpy()
-        phone[clash] = _phone_e164(rng, market[clash]).to_numpy()
+    phone = _mobile_numbers(rng, market)
+    while True:  # vanishingly rare clashes: redraw them
+        clash = pd.Series(phone).duplicated().to_numpy()
+        if not clash.any():
+            break
+        phone[clash] = _mobile_numbers(rng, market[clash])
 
-    channel = np.where(is_business, "key_account",
-                       pick(rng, ACQUISITION_CHANNELS[:-1], n, [0.22, 0.16, 0.07, 0.08, 0.22, 0.17, 0.08]))
+    channel = np.where(is_business, ACQUISITION_CHANNELS.index("key_account"),
+                       choose(rng, n, [0.22, 0.16, 0.07, 0.08, 0.22, 0.17, 0.08]))
     signup_days = rng.integers(0, (ctx.end.normalize() - pd.Timestamp("2019-01-01")).days - 30, n)
     signup = pd.Timestamp("2019-01-01") + pd.to_timedelta(np.sort(signup_days), unit="D")
     birth = np.clip(np.round(rng.normal(1978, 14, n)), 1930, 2006).astype(int)
-    regions = {m: v[0] for m, v in V.MARKETS.items()}
-    regimes = {m: v[1] for m, v in V.MARKETS.items()}
+    account_id = accounts["account_id"].to_numpy()[account_row]
     return pd.DataFrame({
         "customer_id": np.arange(1, n + 1),
-        "first_name": first, "last_name": last, "email": email, "phone": phone,
-        "street": street, "city": city, "postcode": postcode, "market": market,
-        "region": pd.Series(market).map(regions), "privacy_regime": pd.Series(market).map(regimes),
-        "segment": segment,
-        "account_id": pd.Series(account).where(account > 0).astype("Int64"),
-        "household_id": household, "acquisition_channel": channel,
+        "first_name": text(V.FIRST_NAMES, first), "last_name": text(V.LAST_NAMES, last),
+        "email": email, "phone": join("+", number_text(phone)),
+        "street": text(street_vocabulary(), street), "city": text(city_vocab, city), "postcode": postcode,
+        "market": text(MARKET_CODES, market),
+        "region": text(REGIONS, REGION_OF_MARKET[market]),
+        "privacy_regime": text(REGIMES, REGIME_OF_MARKET[market]),
+        "segment": text(SEGMENTS, segment),
+        "account_id": pd.arrays.IntegerArray(np.where(is_business, account_id, 0), ~is_business),
+        "household_id": household, "acquisition_channel": text(ACQUISITION_CHANNELS, channel),
         "signup_date": signup, "birth_year": birth,
-    })
+    }, copy=False)
 
 
 # ---- source systems -----------------------------------------------------------------------
 
-def _typo(rng, values: pd.Series) -> pd.Series:
+#: First names followed by every nickname; a first name's nicknames sit at
+#: ``NICKNAME_START[code] : NICKNAME_START[code] + NICKNAME_COUNT[code]``.
+FIRST_NAME_FORMS = V.FIRST_NAMES + tuple(nick for f in V.FIRST_NAMES for nick in V.NICKNAMES.get(f, ()))
+NICKNAME_COUNT = np.array([len(V.NICKNAMES.get(f, ())) for f in V.FIRST_NAMES])
+NICKNAME_START = len(V.FIRST_NAMES) + np.cumsum(NICKNAME_COUNT) - NICKNAME_COUNT
+CITY_NAMES = tuple(dict.fromkeys(c for m in MARKET_CODES for c in V.CITIES[m]))
+
+
+@dataclass
+class _Roster:
+    """The customers as codes and numbers, prepared once for the four source systems.
+
+    Codes index the vocabularies the customers were drawn from (``FIRST_NAMES``...), so a
+    source system builds its text columns by cheap lookups instead of copying strings.
+    """
+
+    customer_id: np.ndarray
+    market: np.ndarray       # codes into MARKET_CODES
+    first: np.ndarray        # codes into V.FIRST_NAMES
+    last: np.ndarray         # codes into V.LAST_NAMES
+    street: np.ndarray       # codes into street_vocabulary()
+    city: np.ndarray         # codes into CITY_NAMES
+    email: pd.Series
+    phone: np.ndarray        # E.164 as integers
+    postcode: pd.Series
+    birth_year: np.ndarray
+    signup_us: np.ndarray
+    business: np.ndarray
+    household_size: np.ndarray
+    prev_member: np.ndarray  # row of the previous member of the household (cyclic)
+    next_member: np.ndarray  # row of the next member of the household (cyclic)
+
+    @classmethod
+    def of(cls, customers: pd.DataFrame) -> _Roster:
+        codes = {col: codes_of(customers[col], vocab) for col, vocab in (
+            ("first_name", V.FIRST_NAMES), ("last_name", V.LAST_NAMES),
+            ("street", street_vocabulary()), ("city", CITY_NAMES))}
+        for col, c in codes.items():
+            if (c < 0).any():
+                raise ValueError(f"customers.{col} holds a value outside its vocabulary")
+        size, prev, nxt = _household_neighbours(customers["household_id"].to_numpy())
+        return cls(
+            customer_id=customers["customer_id"].to_numpy(),
+            market=codes_of(customers["market"], MARKET_CODES),
+            first=codes["first_name"], last=codes["last_name"], street=codes["street"],
+            city=codes["city"], email=customers["email"],
+            phone=_phone_numbers(customers["phone"]), postcode=customers["postcode"],
+            birth_year=customers["birth_year"].to_numpy(), signup_us=to_us(customers["signup_date"]),
+            business=(customers["segment"] == "business").to_numpy(),
+            household_size=size, prev_member=prev, next_member=nxt,
+        )
+
+
+def _phone_numbers(e164: pd.Series) -> np.ndarray:
+    """E.164 phone numbers (``"+447700900123"``) as integers (``447700900123``)."""
+    digits_only = pc.utf8_slice_codeunits(pa.array(e164.array), 1)
+    return pc.cast(digits_only, pa.int64()).to_numpy(zero_copy_only=False)
+
+
+def _household_neighbours(household: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: its household's size, and the rows of the previous and next member.
+
+    Members are taken in row order and the order wraps around, so in a household of three
+    rows (a, b, c) the previous of a is c and the next of c is a.
+    """
+    order = np.argsort(household, kind="stable")  # rows grouped by household, in row order
+    _, first, size = np.unique(household[order], return_index=True, return_counts=True)
+    start = np.repeat(first, size)  # for each sorted position: where its household starts
+    size = np.repeat(size, size)
+    pos = np.arange(len(order)) - start
+    out_size, prev, nxt = (np.empty(len(order), np.int64) for _ in range(3))
+    out_size[order] = size
+    prev[order] = order[start + (pos - 1) % size]
+    nxt[order] = order[start + (pos + 1) % size]
+    return out_size, prev, nxt
+
+
+def _typo(rng, values: list[str]) -> list[str]:
     """One substitution, deletion or transposition per value (vectorised draws, cheap loop)."""
     ops = rng.integers(0, 3, len(values))
     pos = rng.random(len(values))
     letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))[rng.integers(0, 26, len(values))]
     out = []
-    for v, op, p, ch in zip(values.to_numpy(), ops, pos, letters, strict=True):
-        if not isinstance(v, str) or len(v) < 3:
+    for v, op, p, ch in zip(values, ops, pos, letters, strict=True):
+        if len(v) < 3:
             out.append(v)
             continue
         i = 1 + int(p * (len(v) - 2))  # never the first letter
@@ -310,31 +472,57 @@ def _typo(rng, values: pd.Series) -> pd.Series:
         else:
             v = v[:i - 1] + v[i] + v[i - 1] + v[i + 1:] if v[i] != v[i - 1] else v[:i] + ch + v[i:]
         out.append(v)
-    return pd.Series(out, index=values.index, dtype="str")
+    return out
 
 
-def _format_phone(e164: pd.Series, fmt: str) -> pd.Series:
+def _names_with_typos(rng, vocab: tuple[str, ...], codes: np.ndarray, typo_rows: np.ndarray) -> pd.Series:
+    """The text ``vocab[codes]``, with a typo in each of ``typo_rows``."""
+    typos = _typo(rng, [vocab[c] for c in codes[typo_rows]])
+    return patch(vocab, codes, typo_rows, typos)
+
+
+def _format_phone(number: np.ndarray, market: np.ndarray, fmt: str) -> pd.Series:
+    """Mobile numbers (integers, E.164 digits) in a system's format."""
     if fmt == "e164":
-        return e164
-    is_us = e164.str.startswith("+1")
-    cc = e164.str.extract(r"^\+(1|44|49|33|31)")[0]
-    rest = e164.str.replace(r"^\+(1|44|49|33|31)", "", regex=True)
+        return join("+", number_text(number))
     if fmt == "digits":
-        return (cc + rest).where(e164.notna())
+        return number_text(number)
+    national = number_text(number % 10 ** _national_digits(market))
     if fmt == "spaced":
-        return ("+" + cc + " " + rest.str[:4] + " " + rest.str[4:]).where(e164.notna())
+        return join("+", text(CALLING_CODES, market), " ", national.str[:4], " ", national.str[4:])
     # national format: trunk prefix 0 outside the US, (area) exchange-line inside it
-    us = "(" + rest.str[:3] + ") " + rest.str[3:6] + "-" + rest.str[6:]
-    other = "0" + rest.str[:4] + " " + rest.str[4:]
-    return us.where(is_us, other).where(e164.notna())
+    us = join("(", national.str[:3], ") ", national.str[3:6], "-", national.str[6:])
+    other = join("0", national.str[:4], " ", national.str[4:])
+    return where(US_MARKET[market], us, other)
 
 
-def _source_records(ctx, rng, system: str, customers: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _noisy_emails(rng, emails: pd.Series, email_of: np.ndarray, noise: dict[str, np.ndarray]) -> pd.Series:
+    """``emails[email_of]``, with alias, domain and case noise in the rows that drew it.
+
+    Updates ``noise["email_domain"]``: only domains with a known variant can be swapped.
+    """
+    noisy = np.flatnonzero(noise["email_alias"] | noise["email_domain"] | noise["email_case"])
+    email = text(emails, email_of[noisy])
+    parts = pc.split_pattern(pa.array(email.array), "@", max_splits=1)
+    local, domain = (pd.Series(pd.array(pc.list_element(parts, i), dtype="str")) for i in (0, 1))
+    alias = noise["email_alias"][noisy]
+    swap = noise["email_domain"][noisy] & domain.isin(list(V.DOMAIN_VARIANTS)).to_numpy()
+    noise["email_domain"][noisy] = swap
+    local = where(alias, join(local, "+", pick(rng, ["shop", "orders", "deals", "home"], len(noisy))), local)
+    variant = text(tuple(V.DOMAIN_VARIANTS.values()), codes_of(domain, tuple(V.DOMAIN_VARIANTS)))
+    email = join(local, "@", where(swap, variant, domain))
+    case = noise["email_case"][noisy]
+    mixed = email.str.title()
+    lead = rng.random(len(noisy)) < 0.5
+    email = where(case, where(lead, join(" ", mixed), join(mixed.str.upper(), " ")), email)
+    return patch(emails, email_of, noisy, email)
+
+
+def _source_records(rng, system: str, people: _Roster, end_us: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     spec = SOURCE_SYSTEMS[system]
-    n_cust = len(customers)
-    covered = rng.random(n_cust) < spec["coverage"]
+    covered = rng.random(len(people.customer_id)) < spec["coverage"]
     if system == "crm":
-        covered |= customers["segment"].to_numpy() == "business"
+        covered |= people.business
     base = np.flatnonzero(covered)
     dups = base[rng.random(len(base)) < spec["duplicates"]]
     rows = np.concatenate([base, dups])
@@ -342,116 +530,78 @@ def _source_records(ctx, rng, system: str, customers: pd.DataFrame) -> tuple[pd.
     order = rng.permutation(len(rows))
     rows, is_dup = rows[order], is_dup[order]
     n = len(rows)
-    c = customers.iloc[rows].reset_index(drop=True)
     noise = {k: rng.random(n) < spec["noise"][k] for k in NOISE_KINDS}
+    market = people.market[rows]
 
-    first = c["first_name"].copy()
-    has_nick = first.isin(list(V.NICKNAMES)).to_numpy()
-    noise["nickname"] &= has_nick
-    nick_pick = rng.random(n)
-    idx = np.flatnonzero(noise["nickname"])
-    first.iloc[idx] = [V.NICKNAMES[f][int(p * len(V.NICKNAMES[f]))]
-                       for f, p in zip(first.iloc[idx], nick_pick[idx], strict=True)]
-    last = c["last_name"].copy()
-    typo_idx = np.flatnonzero(noise["name_typo"])
-    in_first = rng.random(len(typo_idx)) < 0.4
-    first.iloc[typo_idx[in_first]] = _typo(rng, first.iloc[typo_idx[in_first]]).to_numpy()
-    last.iloc[typo_idx[~in_first]] = _typo(rng, last.iloc[typo_idx[~in_first]]).to_numpy()
+    # Names: nicknames, then typos in the first or the last name.
+    first = people.first[rows]
+    noise["nickname"] &= NICKNAME_COUNT[first] > 0
+    nickname = NICKNAME_START[first] + (rng.random(n) * NICKNAME_COUNT[first]).astype(int)
+    first = np.where(noise["nickname"], nickname, first)  # codes into FIRST_NAME_FORMS
+    typo = np.flatnonzero(noise["name_typo"])
+    in_first = rng.random(len(typo)) < 0.4
+    first_name = _names_with_typos(rng, FIRST_NAME_FORMS, first, typo[in_first])
+    last_name = _names_with_typos(rng, V.LAST_NAMES, people.last[rows], typo[~in_first])
+    if spec["upper_names"]:
+        first_name, last_name = first_name.str.upper(), last_name.str.upper()
 
-    # Household sharing: take the email of the previous member and the phone of the next one,
+    # Household sharing: take the email of the previous member or the phone of the next one,
     # which chains household members together (A~B by email, B~C by phone).
-    hh = c["household_id"].to_numpy()
-    hh_size = customers.groupby("household_id")["customer_id"].transform("size").to_numpy()[rows]
-    noise["shared_contact"] &= hh_size > 1
-    email = c["email"].copy()
-    phone = c["phone"].copy()
+    noise["shared_contact"] &= people.household_size[rows] > 1
     share = np.flatnonzero(noise["shared_contact"])
-    if len(share):
-        members = customers.reset_index(drop=True).groupby("household_id").indices
-        src_rows = rows[share]
-        prev_email, next_phone = [], []
-        for r, h in zip(src_rows, hh[share], strict=True):
-            m = members[h]
-            k = int(np.flatnonzero(m == r)[0])
-            prev_email.append(customers["email"].iat[m[k - 1]])
-            next_phone.append(customers["phone"].iat[m[(k + 1) % len(m)]])
-        use_email = rng.random(len(share)) < 0.5
-        email.iloc[share[use_email]] = np.array(prev_email, dtype=object)[use_email]
-        phone.iloc[share[~use_email]] = np.array(next_phone, dtype=object)[~use_email]
-
+    use_email = rng.random(len(share)) < 0.5
+    email_of, phone_of = rows.copy(), rows.copy()
+    email_of[share[use_email]] = people.prev_member[rows[share[use_email]]]
+    phone_of[share[~use_email]] = people.next_member[rows[share[~use_email]]]
     for kind in ("email_alias", "email_domain", "email_case"):
         noise[kind] &= ~noise["shared_contact"]
-    local = email.str.split("@").str[0]
-    domain = email.str.split("@").str[1]
-    alias = noise["email_alias"]
-    tags = pick(rng, ["shop", "orders", "deals", "home"], n)
-    local = local.where(~alias, local + "+" + pd.Series(tags))
-    dom = noise["email_domain"] & domain.isin(list(V.DOMAIN_VARIANTS)).to_numpy()
-    noise["email_domain"] = dom
-    domain = domain.where(~dom, domain.map(V.DOMAIN_VARIANTS))
-    email = local + "@" + domain
-    case = noise["email_case"]
-    mixed = email.str.title()
-    email = email.where(~case, np.where(rng.random(n) < 0.5, " " + mixed, mixed.str.upper() + " "))
 
-    street = c["street"].copy()
-    postcode = c["postcode"].copy()
-    moved = noise["moved"]
-    new_street = (pd.Series(rng.integers(1, 240, n)).astype(str) + " " + pd.Series(pick(rng, V.STREET_NAMES, n))
-                  + " " + pd.Series(pick(rng, V.STREET_TYPES, n)))
-    street = street.where(~moved, new_street)
-    postcode = postcode.where(~moved, _postcodes(rng, c["market"].to_numpy()))
-    if spec["abbreviate"]:
-        for full, short in V.STREET_ABBREVIATIONS.items():
-            street = street.str.replace(f" {full}$", f" {short}", regex=True)
-    if spec["upper_names"]:
-        first, last = first.str.upper(), last.str.upper()
-    phone = _format_phone(phone, spec["phone_format"])
+    # Addresses: movers have a new street and postcode; some systems abbreviate street types.
+    moved = np.flatnonzero(noise["moved"])
+    street = people.street[rows]
+    street[moved] = _street_codes(rng, len(moved))
 
     out = pd.DataFrame({
-        "record_id": spec["prefix"] + pd.Series(np.arange(1, n + 1)).astype(str).str.zfill(7),
-        "first_name": first, "last_name": last, "email": email, "phone": phone,
-        "street": street, "city": c["city"], "postcode": postcode,
-        "birth_year": c["birth_year"].astype("Int64"),
-    })
+        "record_id": prefixed_ids(spec["prefix"], n, 7),
+        "first_name": first_name, "last_name": last_name,
+        "email": _noisy_emails(rng, people.email, email_of, noise),
+        "phone": _format_phone(people.phone[phone_of], market, spec["phone_format"]),
+        "street": text(_abbreviated_streets() if spec["abbreviate"] else street_vocabulary(), street),
+        "city": text(CITY_NAMES, people.city[rows]),
+        "postcode": patch(people.postcode, rows, moved, _postcodes(rng, market[moved])),
+    }, copy=False)
     for col, rate in spec["missing"].items():
         gone = rng.random(n) < rate
-        out[col] = out[col].where(~gone, None if col != "birth_year" else pd.NA)
-    signup_us = to_us(c["signup_date"])
-    end_us = to_us(ctx.end)
+        if col == "birth_year":
+            out[col] = pd.arrays.IntegerArray(people.birth_year[rows], gone)
+        else:
+            out[col] = blank(out[col], gone)
+    signup_us = people.signup_us[rows]
     created = signup_us + (rng.random(n) * (end_us - signup_us) * 0.6).astype("int64")
     created += (rng.random(n) * 86400 * US).astype("int64")
     updated = created + (rng.random(n) ** 2 * (end_us - created)).astype("int64")
     out["created_at"] = from_us(created)
     out["updated_at"] = from_us(updated)
-    truth = pd.DataFrame({"system": system, "record_id": out["record_id"],
-                          "customer_id": c["customer_id"].to_numpy(), "is_duplicate": is_dup})
-    for k in NOISE_KINDS:
-        truth[f"noise_{k}"] = noise[k]
-    return out, truth
+    truth = pd.DataFrame({"system": text(tuple(SOURCE_SYSTEMS), np.full(n, list(SOURCE_SYSTEMS).index(system))),
+                          "record_id": out["record_id"], "customer_id": people.customer_id[rows],
+                          "is_duplicate": is_dup} | {f"noise_{k}": noise[k] for k in NOISE_KINDS}, copy=False)
+    return out[SOURCE_TABLES[system].column_names], truth
 
 
-def _register_source(system: str) -> None:
-    @generates(SOURCE_TABLES[system], needs=("customers",))
-    def make(ctx, rng, customers):
-        return _source_records(ctx, rng, system, customers)[0]
+@generates(tuple(SOURCE_TABLES.values()) + (SOURCE_IDENTITY,), needs=("customers",))
+def make_source_systems(ctx, customers):
+    """The four source systems' records and ``source_identity``, the truth behind them.
 
-    make.__name__ = f"make_{SOURCE_SYSTEMS[system]['table']}"
-
-
-for _system in SOURCE_SYSTEMS:
-    _register_source(_system)
-
-
-@generates(SOURCE_IDENTITY, needs=("customers",))
-def make_source_identity(ctx, rng, customers):
-    # Re-derive each system's records from that system's own stream: the same draws as the
-    # source table's generator, so the truth always matches the records.
-    parts = []
+    Each system's records come from that system's own stream, ``ctx.rng(<its table>)``;
+    ``source_identity`` is the concatenation of the systems' truths, so has no stream.
+    """
+    people = _Roster.of(customers)
+    tables, truths = {}, []
     for system, spec in SOURCE_SYSTEMS.items():
-        records, truth = _source_records(ctx, ctx.rng(spec["table"]), system, customers)
-        parts.append(truth)
-    truth = pd.concat(parts, ignore_index=True)
+        tables[spec["table"]], truth = _source_records(ctx.rng(spec["table"]), system, people, to_us(ctx.end))
+        truths.append(truth)
+    truth = pd.concat(truths, ignore_index=True)
     rates = {k: round(float(truth[f"noise_{k}"].mean()), 4) for k in NOISE_KINDS}
     ctx.plant("identity_noise_rates", rates, "Share of all source records with each kind of noise.")
-    return truth
+    tables[SOURCE_IDENTITY.name] = truth
+    return tables

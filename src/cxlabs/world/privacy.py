@@ -14,7 +14,7 @@ import pandas as pd
 from cxlabs.schema import Column, Table
 from cxlabs.world.people import MARKET_CODES, REGIMES
 from cxlabs.world.registry import generates
-from cxlabs.world.sampling import US, from_us, pick, to_us
+from cxlabs.world.sampling import DAY_US, choose, from_us, pick, text, to_us
 
 PURPOSES = ("marketing_email", "marketing_sms", "personalisation", "analytics", "data_sharing")
 CONSENT_SOURCES = ("web", "app", "store", "contact_centre", "preference_centre")
@@ -56,45 +56,50 @@ DSAR_REQUESTS = Table(
 )
 
 
+GRANT, WITHDRAW = 0, 1  # codes into ACTIONS
+ACTIONS = ("grant", "withdraw")
+
+
 @generates(CONSENT_EVENTS, needs=("customers",))
 def make_consent_events(ctx, rng, customers):
     n = len(customers)
-    regime = customers["privacy_regime"].to_numpy()
-    gdpr = regime == "GDPR"
-    signup = np.maximum(to_us(customers["signup_date"]), to_us(ctx.start) - 365 * 86400 * US)
-    parts = []
+    gdpr = (customers["privacy_regime"] == "GDPR").to_numpy()
+    signup = np.maximum(to_us(customers["signup_date"]), to_us(ctx.start) - 365 * DAY_US)
+    parts = []  # (customer row, purpose, action, time) per batch of events
     grant_rate = {"marketing_email": 0.55, "marketing_sms": 0.25, "personalisation": 0.45,
                   "analytics": 0.6, "data_sharing": 0.1}
-    for purpose in PURPOSES:
+    for p, purpose in enumerate(PURPOSES):
         # first decision: opt-in regions grant, opt-out regions withdraw
         first = np.where(gdpr, rng.random(n) < grant_rate[purpose], rng.random(n) < 0.12)
-        first_action = np.where(gdpr, "grant", "withdraw")
-        t0 = signup + (rng.exponential(20, n) * 86400 * US).astype("int64")
+        first_action = np.where(gdpr, GRANT, WITHDRAW)
+        t0 = signup + (rng.exponential(20, n) * DAY_US).astype("int64")
         # later changes of mind, alternating
         changes = rng.poisson(0.35, n) * first
         rows = np.flatnonzero(first)
-        parts.append(pd.DataFrame({"c": rows, "purpose": purpose, "action": first_action[rows], "t": t0[rows]}))
+        parts.append((rows, np.full(len(rows), p), first_action[rows], t0[rows]))
         rep = np.repeat(np.arange(n), changes)
         k = np.arange(len(rep)) - np.repeat(np.cumsum(changes) - changes, changes) + 1
         flip = k % 2 == 1
-        action = np.where(flip, np.where(gdpr[rep], "withdraw", "grant"), first_action[rep])
-        t = t0[rep] + (k * rng.exponential(120, len(rep)) * 86400 * US).astype("int64")
-        parts.append(pd.DataFrame({"c": rep, "purpose": purpose, "action": action, "t": t}))
-    ev = pd.concat(parts, ignore_index=True)
-    ev = ev[ev["t"] <= to_us(ctx.end)]
+        action = np.where(flip, np.where(gdpr[rep], WITHDRAW, GRANT), first_action[rep])
+        t = t0[rep] + (k * rng.exponential(120, len(rep)) * DAY_US).astype("int64")
+        parts.append((rep, np.full(len(rep), p), action, t))
+    c, purpose, action, t = (np.concatenate([part[i] for part in parts]) for i in range(4))
+    keep = t <= to_us(ctx.end)
+    c, purpose, action, t = c[keep], purpose[keep], action[keep], t[keep]
     # Ties: the same instant, opposite decisions, from two channels (a sync race).
-    tie = ev.sample(frac=0.01, random_state=rng).copy()
-    tie["action"] = np.where(tie["action"] == "grant", "withdraw", "grant")
-    ev = pd.concat([ev, tie], ignore_index=True)
-    ev = ev.sort_values(["t", "c", "purpose"], kind="stable").reset_index(drop=True)
-    ctx.plant("consent_tie_count", int(len(tie)),
+    tie = np.sort(rng.choice(len(t), size=round(0.01 * len(t)), replace=False))
+    c, purpose, t = np.r_[c, c[tie]], np.r_[purpose, purpose[tie]], np.r_[t, t[tie]]
+    action = np.r_[action, 1 - action[tie]]
+    order = np.lexsort((purpose, c, t))  # by time, then customer, then purpose
+    ctx.plant("consent_tie_count", len(tie),
               "Customer-purpose events that share their timestamp with an opposite decision.")
     return pd.DataFrame({
-        "event_id": np.arange(1, len(ev) + 1),
-        "customer_id": customers["customer_id"].to_numpy()[ev["c"].to_numpy()],
-        "purpose": ev["purpose"], "action": ev["action"], "event_at": from_us(ev["t"].to_numpy()),
-        "source": pick(rng, CONSENT_SOURCES, len(ev), [0.35, 0.2, 0.15, 0.1, 0.2]),
-    })
+        "event_id": np.arange(1, len(t) + 1),
+        "customer_id": customers["customer_id"].to_numpy()[c[order]],
+        "purpose": text(PURPOSES, purpose[order]), "action": text(ACTIONS, action[order]),
+        "event_at": from_us(t[order]),
+        "source": pick(rng, CONSENT_SOURCES, len(t), [0.35, 0.2, 0.15, 0.1, 0.2]),
+    }, copy=False)
 
 
 @generates(DSAR_REQUESTS, needs=("customers",))
@@ -103,8 +108,8 @@ def make_dsar_requests(ctx, rng, customers):
     rows = rng.choice(len(customers), n_req, replace=False)
     c = customers.iloc[rows].reset_index(drop=True)
     regime = c["privacy_regime"].to_numpy()
-    types = np.where(regime == "CCPA", pick(rng, REQUEST_TYPES, n_req, [0.35, 0.3, 0.05, 0.05, 0.25]),
-                     pick(rng, REQUEST_TYPES[:4], n_req, [0.5, 0.3, 0.12, 0.08]))
+    types = np.where(regime == "CCPA", choose(rng, n_req, [0.35, 0.3, 0.05, 0.05, 0.25]),
+                     choose(rng, n_req, [0.5, 0.3, 0.12, 0.08]))
     days = pd.date_range(ctx.start.normalize(), ctx.end.normalize(), freq="D")
     received = days[rng.integers(0, len(days), n_req)]
     awkward = pd.to_datetime(["2024-01-31", "2024-02-29", "2025-01-31", "2024-03-30", "2025-08-31"])
@@ -123,7 +128,8 @@ def make_dsar_requests(ctx, rng, customers):
     notice = received + pd.to_timedelta(rng.integers(5, 25, n_req), unit="D")
     return pd.DataFrame({
         "request_id": np.arange(1, n_req + 1), "customer_id": c["customer_id"],
-        "market": c["market"], "privacy_regime": regime, "request_type": types,
+        "market": c["market"], "privacy_regime": c["privacy_regime"],
+        "request_type": text(REQUEST_TYPES, types),
         "received_date": received, "extended": extended,
         "extension_notified_date": notice.where(extended), "completed_date": completed,
     }).sort_values("received_date", kind="stable").assign(

@@ -1,8 +1,17 @@
 """The registry of world tables: each table's schema, the tables it is made from, and its generator.
 
-A generator is a function ``make(ctx, rng, **inputs) -> DataFrame``. It gets its own random
-stream (:meth:`WorldContext.rng`), derived from the world's seed and the table's name only,
-so adding a table never changes the tables that were there before it.
+A generator makes one table or several tables that belong together:
+
+* one table: ``make(ctx, rng, **inputs) -> DataFrame``, where ``rng`` is the table's own random
+  stream, ``ctx.rng(<table name>)``;
+* several tables (``@generates((TABLE_A, TABLE_B), ...)``): ``make(ctx, **inputs) -> dict``
+  mapping each table's name to its DataFrame. It takes each table's stream from
+  ``ctx.rng(<table name>)`` itself; a table derived from the others (an answer key, say)
+  needs no stream of its own.
+
+Streams (:meth:`WorldContext.rng`) derive from the world's seed and a table's name only, so
+adding a table never changes the tables that were there before it. ``inputs`` are the tables
+named in ``needs``, by name.
 """
 
 from __future__ import annotations
@@ -48,29 +57,48 @@ class WorldContext:
         return self.customers / DEFAULT_CUSTOMERS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # generators compare by identity
 class TableGenerator:
-    table: Table
+    tables: tuple[Table, ...]
     needs: tuple[str, ...]
-    make: Callable[..., pd.DataFrame]
+    make: Callable[..., pd.DataFrame | dict[str, pd.DataFrame]]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.tables)
+
+    def run(self, ctx: WorldContext, inputs: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+        """Make this generator's tables: ``{table name: DataFrame}``, in declaration order."""
+        if len(self.tables) == 1:
+            name = self.tables[0].name
+            return {name: self.make(ctx, ctx.rng(name), **inputs)}
+        out = self.make(ctx, **inputs)
+        if set(out) != set(self.names):
+            raise ValueError(f"{self.make.__name__} returned tables {sorted(out)}, "
+                             f"expected {sorted(self.names)}")
+        return {name: out[name] for name in self.names}
 
 
+#: Table name -> the generator that makes it (tables made together share one generator).
 REGISTRY: dict[str, TableGenerator] = {}
 
 
-def generates(table: Table, needs: tuple[str, ...] = ()):
-    """Decorator: register ``make`` as the generator of ``table``, built from ``needs``."""
+def generates(tables: Table | tuple[Table, ...], needs: tuple[str, ...] = ()):
+    """Decorator: register ``make`` as the generator of ``tables``, built from ``needs``."""
+    tables = (tables,) if isinstance(tables, Table) else tuple(tables)
 
     def register(make):
-        if table.name in REGISTRY:
-            raise ValueError(f"table {table.name!r} registered twice")
-        REGISTRY[table.name] = TableGenerator(table, tuple(needs), make)
+        for table in tables:
+            if table.name in REGISTRY:
+                raise ValueError(f"table {table.name!r} registered twice")
+        gen = TableGenerator(tables, tuple(needs), make)
+        REGISTRY.update((table.name, gen) for table in tables)
         return make
 
     return register
 
 
-def build_order() -> list[str]:
+def table_order() -> list[str]:
     """Table names in an order where every table comes after the tables it needs."""
     order: list[str] = []
     seen: set[str] = set()
@@ -88,3 +116,8 @@ def build_order() -> list[str]:
     for name in REGISTRY:
         visit(name, ())
     return order
+
+
+def build_order() -> list[TableGenerator]:
+    """The generators, each after the generators of the tables it needs (as in :func:`table_order`)."""
+    return list(dict.fromkeys(REGISTRY[name] for name in table_order()))
