@@ -205,17 +205,6 @@ def test_messages_do_not_leak_expected_values():
         assert f"{value:.2f}" not in message and f"{value:g}" not in message
 
 
-def test_hints_progress_and_stop_at_the_last(capsys):
-    exercise = checks.Exercise(**{k: getattr(checks.on_time_rate_by_centre, k)
-                                  for k in ("number", "title", "where", "hints", "checker")})
-    for _ in range(len(exercise.hints) + 1):
-        exercise.hint()
-    out = capsys.readouterr().out.splitlines()
-    n = len(exercise.hints)
-    assert out[0].startswith(f"Hint 1/{n}") and out[-1].startswith(f"Hint {n}/{n}")
-    assert all(".hint() again" in line for line in out[:n - 1])
-
-
 @pytest.mark.parametrize("exercise", [checks.customers_per_market, checks.revenue_by_channel,
                                       checks.on_time_rate_by_centre])
 def test_every_exercise_has_two_or_three_hints(exercise):

@@ -10,7 +10,7 @@ import pytest
 from mistakes.lab01 import MISTAKES
 
 from cxlabs.checks import lab01 as checks
-from cxlabs.feedback import CheckFailed, Exercise
+from cxlabs.feedback import CheckFailed
 
 LEVELS = {1: "initial", 2: "repeatable", 3: "defined", 4: "managed", 5: "optimising"}
 HOUR = pd.Timedelta(hours=1)
@@ -332,13 +332,3 @@ def test_messages_do_not_leak_expected_values():
 def test_every_exercise_has_two_or_three_hints(exercise):
     assert 2 <= len(exercise.hints) <= 3
     assert exercise.where and exercise.title
-
-
-def test_hints_progress_and_stop_at_the_last(capsys):
-    exercise = Exercise(**{k: getattr(checks.handoff_delays, k)
-                           for k in ("number", "title", "where", "hints", "checker")})
-    for _ in range(len(exercise.hints) + 1):
-        exercise.hint()
-    out = capsys.readouterr().out.splitlines()
-    n = len(exercise.hints)
-    assert out[0].startswith(f"Hint 1/{n}") and out[-1].startswith(f"Hint {n}/{n}")
