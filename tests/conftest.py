@@ -72,3 +72,32 @@ def python_env(world: Path) -> dict:
     env = {**os.environ, "CXLABS_DATA_DIR": str(world), "MPLBACKEND": "Agg"}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
+
+
+# ---- a scratch nbgrader course --------------------------------------------------------------
+
+def scratch_course(course_tool, tmp_path: Path, lab_ids: list[str]) -> Path:
+    """A course root under ``tmp_path`` with ``solutions/`` copied and ``lab_ids`` released."""
+    import shutil
+
+    root = tmp_path / "course"
+    shutil.copytree(REPO / "solutions", root / "solutions")
+    if lab_ids:
+        course_tool.release(root, lab_ids)
+    return root
+
+
+def submit(root: Path, lab, student: str, notebook: Path) -> None:
+    """Place ``notebook`` as ``student``'s submission of ``lab`` in the scratch course."""
+    import shutil
+
+    target = root / "autograder" / "work" / "submitted" / student / lab.id
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(notebook, target / f"{lab.notebook}.ipynb")
+
+
+def gradebook(root: Path):
+    """The scratch course's gradebook (use as a context manager)."""
+    from nbgrader.api import Gradebook
+
+    return Gradebook(f"sqlite:///{root / 'autograder' / 'work' / 'gradebook.db'}")

@@ -6,10 +6,8 @@ autograded cell, on the default world and on a world built from a second seed.
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-from conftest import REPO, python_env
+from conftest import gradebook, python_env, scratch_course, submit
 
 from cxlabs.course import labs
 
@@ -22,19 +20,12 @@ def autograde(course_tool, tmp_path, lab, world, submissions: dict[str, str]) ->
     ``submissions`` maps a student id to ``"solution"`` or ``"blank"``.
     Returns ``{student: {grade_id: (score, max_score)}}`` for the autograded cells.
     """
-    from nbgrader.api import Gradebook
-
-    root = tmp_path / "course"
-    shutil.copytree(REPO / "solutions", root / "solutions")
-    course_tool.release(root, [lab.id])
+    root = scratch_course(course_tool, tmp_path, [lab.id])
     for student, kind in submissions.items():
-        target = root / "autograder" / "work" / "submitted" / student / lab.id
-        target.mkdir(parents=True)
-        source = root / ("solutions" if kind == "solution" else "labs") / lab.path
-        shutil.copy(source, target / source.name)
+        submit(root, lab, student, root / ("solutions" if kind == "solution" else "labs") / lab.path)
     course_tool.nbgrader("autograde", lab.id, "--force", root=root, env=python_env(world))
     scores = {}
-    with Gradebook(f"sqlite:///{root / 'autograder' / 'work' / 'gradebook.db'}") as gb:
+    with gradebook(root) as gb:
         for student in submissions:
             nb = gb.find_submission_notebook(lab.notebook, lab.id, student)
             scores[student] = {g.name: (g.score, g.max_score) for g in nb.grades
