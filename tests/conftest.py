@@ -101,3 +101,21 @@ def gradebook(root: Path):
     from nbgrader.api import Gradebook
 
     return Gradebook(f"sqlite:///{root / 'autograder' / 'work' / 'gradebook.db'}")
+
+
+def require_system(*programs: str) -> dict[str, str]:
+    """Paths of the system programs a test needs (see ``tests/system-packages.sh``).
+
+    Skips the test when one is missing, unless ``CXLABS_REQUIRE_SYSTEM=1`` (set by
+    ``.ci/run``), where a missing program fails the test: CI must prove these paths work.
+    """
+    import shutil
+
+    found = {p: shutil.which(p) for p in programs}
+    missing = [p for p, path in found.items() if path is None]
+    if missing:
+        message = f"needs {', '.join(missing)} (install with: sh tests/system-packages.sh)"
+        if os.environ.get("CXLABS_REQUIRE_SYSTEM") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
