@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxlabs.feedback import Exercise, Mistake, call, diagnose, expect_columns, expect_type, same
+from cxlabs.feedback import Exercise, call, expect_columns, expect_type, same
 
 __all__ = ["consent_state", "retention_actions", "dsar_due_dates", "sla_compliance",
            "subject_export", "append_to_log", "tampered_rows", "minimisation", "k_anonymise",
@@ -575,18 +575,25 @@ append_to_log = Exercise(
 )
 
 
+def _seq_list(ex: Exercise, answer) -> list[int]:
+    if not isinstance(answer, (list, tuple, np.ndarray, pd.Series, pd.Index)):
+        raise ex.fail(f"return a list of seq numbers (an empty list when the log is intact), not "
+                      f"{type(answer).__name__}.")
+    try:
+        return [int(s) for s in answer]
+    except (TypeError, ValueError):
+        raise ex.fail("return a list of seq numbers (ints), e.g. [12], not the rows themselves.") from None
+
+
 def _check_tampered_rows(ex: Exercise, func) -> None:
-    clean = call(ex, func, example_log())
-    if clean is None or not hasattr(clean, "__iter__"):
-        raise ex.fail("return a list of seq numbers (an empty list when the log is intact).")
-    clean = [int(s) for s in clean]
+    clean = _seq_list(ex, call(ex, func, example_log()))
     if clean == [1, 2, 3, 4, 5]:
         raise ex.fail("every row of an intact log fails your verification: the stored hashes chain "
                       "each row to the previous row's hash, so recompute sha256(previous row_hash + "
                       "canonical_row(row)).")
     if clean:
         raise ex.fail(f"an intact log should give an empty list; you flagged seq {clean}.")
-    answer = [int(s) for s in call(ex, func, example_log(tampered=3))]
+    answer = _seq_list(ex, call(ex, func, example_log(tampered=3)))
     if answer == [3, 4, 5]:
         raise ex.fail("you flag the edited row and every row after it: that happens when you chain "
                       "your own recomputed hashes. Verify each row against the STORED row_hash of "
@@ -594,7 +601,7 @@ def _check_tampered_rows(ex: Exercise, func) -> None:
     if answer != [3]:
         raise ex.fail("the edited row (seq 3 in the worked example) is not the one flagged: verify "
                       "each row with sha256(previous stored row_hash + canonical_row(row)).")
-    first = [int(s) for s in call(ex, func, example_log(tampered=1))]
+    first = _seq_list(ex, call(ex, func, example_log(tampered=1)))
     if first != [1]:
         raise ex.fail("an edit of the very first row is missed: its previous hash is the genesis hash "
                       "(64 zeros).")
