@@ -1,0 +1,287 @@
+"""Common wrong answers for Lab 04 (Privacy, consent and data-subject rights).
+
+Each source replaces a whole answer cell of ``solutions/lab04/lab04_privacy.ipynb``; the
+exercise's test cell must then fail, and the visible check's message must contain
+``visible`` (``None``: only the hidden tests catch it).
+"""
+
+from . import Mistake
+
+_CONSENT = '''
+def consent_state(events, customers, as_of):
+    ev = events[events["event_at"] <= as_of]
+    ev = ev.assign(_withdraw=ev["action"].eq("withdraw"))
+    latest = (ev.sort_values(SORT_KEYS, kind="stable")
+              .drop_duplicates(["customer_id", "purpose"], keep=KEEP))
+    grid = pd.MultiIndex.from_product([customers["customer_id"], list(PURPOSES)],
+                                      names=["customer_id", "purpose"]).to_frame(index=False)
+    grid = grid.merge(customers[["customer_id", "privacy_regime"]], on="customer_id")
+    out = grid.merge(latest[["customer_id", "purpose", "action"]], on=["customer_id", "purpose"], how=HOW)
+    has_event = out["action"].notna()
+    out["consented"] = np.where(has_event, out["action"].eq("grant"), DEFAULT)
+    out["basis"] = np.where(has_event, "event", "default")
+    return (out[["customer_id", "purpose", "consented", "basis"]]
+            .sort_values(["customer_id", "purpose"], ignore_index=True))
+'''
+
+
+def _consent(sort_keys='["customer_id", "purpose", "event_at", "_withdraw"]', keep='"last"', how='"left"',
+             default='out["privacy_regime"].ne("GDPR")') -> str:
+    return (_CONSENT.replace("SORT_KEYS", sort_keys).replace("KEEP", keep).replace("HOW", how)
+            .replace("DEFAULT", default))
+
+
+_RETENTION = '''
+def retention_actions(records, schedule, as_of):
+    m = records.merge(schedule[["data_category", "retention_months", "action_after"]], on="data_category", how="left")
+    expires = m.groupby("retention_months")["clock_start_date"].transform(lambda d: EXPIRES)
+    due = DUE
+    out = pd.DataFrame({"record_id": m["record_id"], "expires_on": expires,
+                        "action": np.where(due, m["action_after"], "keep")})
+    return out.set_index("record_id").sort_index()
+'''
+
+
+def _retention(expires="d + pd.DateOffset(months=int(d.name))", due='(as_of >= expires) & ~m["legal_hold"]') -> str:
+    return _RETENTION.replace("EXPIRES", expires).replace("DUE", due)
+
+
+_DUE = '''
+def dsar_due_dates(requests):
+    r = requests.set_index("request_id")
+    gdpr = r["privacy_regime"].eq("GDPR")
+    received = START
+    due = received.where(~gdpr, received + GDPR_DUE)
+    due = due.where(gdpr, received + pd.Timedelta(days=45))
+    longest = (received + GDPR_LONG).where(gdpr, received + pd.Timedelta(days=90))
+    valid = VALID
+    out = pd.DataFrame({"due_date": due, "extension_valid": valid.astype(bool),
+                        "final_due_date": longest.where(valid, due)})
+    return out.sort_index()
+'''
+
+
+def _due(start='r["received_date"]', gdpr_due="pd.DateOffset(months=1)", gdpr_long="pd.DateOffset(months=3)",
+         valid='r["extended"] & (r["extension_notified_date"] <= due).fillna(False)') -> str:
+    return (_DUE.replace("START", start).replace("GDPR_DUE", gdpr_due).replace("GDPR_LONG", gdpr_long)
+            .replace("VALID", valid))
+
+
+_SLA = '''
+def sla_compliance(requests, as_of):
+    r = requests[requests["received_date"] <= as_of]
+    done = DONE
+    on_time = done & (r["completed_date"] ON_TIME r["final_due_date"])
+    late = done & ~on_time
+    overdue = OVERDUE
+    out = pd.DataFrame({"on_time": on_time, "late": late, "overdue": overdue}).groupby(r["market"]).sum()
+    out["due"] = out.sum(axis=1)
+    out["compliance"] = out["on_time"] / out["due"]
+    return out[["due", "on_time", "late", "overdue", "compliance"]].sort_values("compliance")
+'''
+
+
+def _sla(done='r["completed_date"].notna() & (r["completed_date"] <= as_of)', on_time="<=",
+         overdue='~done & (r["final_due_date"] < as_of)') -> str:
+    return _SLA.replace("DONE", done).replace("ON_TIME", on_time).replace("OVERDUE", overdue)
+
+
+MISTAKES = {
+    "ex1_answer": [
+        Mistake("earliest event instead of the latest", _consent(keep='"first"'), visible="EARLIEST"),
+        Mistake("tie rule ignored: the last row (highest event_id) at the latest time wins",
+                _consent(sort_keys='["customer_id", "purpose", "event_at", "event_id"]'), visible="tie rule"),
+        Mistake("customers without events left out (no regional default)", _consent(how='"inner"'),
+                visible="no consent events are missing"),
+        Mistake("opt-in default applied everywhere (CCPA treated like GDPR)", _consent(default="False"),
+                visible="regional default is wrong"),
+        Mistake("events after as_of counted", _consent().replace(
+            'ev = events[events["event_at"] <= as_of]', "ev = events"), visible="after the as_of"),
+    ],
+    "ex2_answer": [
+        Mistake("off by one: action only the day after expiry", _retention(due='(as_of > expires) & ~m["legal_hold"]'),
+                visible="ON the as-of date"),
+        Mistake("off by one the other way: action the day before expiry",
+                _retention(due='(as_of + pd.Timedelta(days=1) >= expires) & ~m["legal_hold"]'),
+                visible="day AFTER the as-of date"),
+        Mistake("a month counted as 30 days",
+                _retention(expires="d + pd.Timedelta(days=30 * int(d.name))"), visible="30 days"),
+        Mistake("legal hold ignored", _retention(due="as_of >= expires"), visible="legal hold"),
+    ],
+    "ex3_answer": [
+        Mistake("GDPR deadline as 30 days instead of a calendar month",
+                _due(gdpr_due="pd.Timedelta(days=30)", gdpr_long="pd.Timedelta(days=90)"), visible="30 days"),
+        Mistake("clock starts on the next working day for weekend receipts",
+                _due(start='r["received_date"] + pd.offsets.BDay(0)'), visible="weekend"),
+        Mistake("extension accepted whatever the notice date", _due(valid='r["extended"]'),
+                visible="AFTER the original due date"),
+        Mistake("GDPR extension as 90 days instead of three calendar months", _due(gdpr_long="pd.Timedelta(days=90)"),
+                visible="60 days"),
+        Mistake("final due date ignores valid extensions", _due().replace('longest.where(valid, due)', "due"),
+                visible="ignores the extensions"),
+    ],
+    "ex4_answer": [
+        Mistake("completion on the due day counted late", _sla(on_time="<"), visible="ON its due date"),
+        Mistake("open overdue requests left out", _sla(overdue='~done & False'), visible="open requests past"),
+        Mistake("completions after the reporting day used", _sla(done='r["completed_date"].notna()'),
+                visible="AFTER the reporting day"),
+    ],
+    "ex5_answer": [
+        Mistake("records matched on the subject's CRM email instead of the identity graph", '''
+def subject_export(customer_id, identity_graph, sources):
+    crm_ids = identity_graph.loc[(identity_graph["customer_id"] == customer_id) & (identity_graph["system"] == "crm"), "record_id"]
+    emails = set(sources["crm"].loc[sources["crm"]["record_id"].isin(crm_ids), "email"].dropna())
+    parts = [t[t["email"].isin(emails)].assign(system=s) for s, t in sources.items()]
+    out = pd.concat(parts, ignore_index=True)
+    cols = ["system"] + [c for c in out.columns if c != "system"]
+    return out[cols].sort_values(["system", "record_id"], ignore_index=True)
+''', visible="shares the subject's email"),
+        Mistake("only the CRM searched", '''
+def subject_export(customer_id, identity_graph, sources):
+    ids = identity_graph.loc[identity_graph["customer_id"] == customer_id, "record_id"]
+    out = sources["crm"][sources["crm"]["record_id"].isin(ids)].assign(system="crm")
+    cols = ["system"] + [c for c in out.columns if c != "system"]
+    return out[cols].sort_values(["system", "record_id"], ignore_index=True)
+''', visible="not only the CRM"),
+    ],
+    "ex6a_answer": [
+        Mistake("each row hashed without the previous hash", '''
+def append_to_log(log, entries):
+    start = int(log["seq"].max()) + 1 if len(log) else 1
+    new = entries.reset_index(drop=True).copy()
+    new.insert(0, "seq", np.arange(start, start + len(new)))
+    new["row_hash"] = [hashlib.sha256(canonical_row(r).encode("utf-8")).hexdigest() for r in new.to_dict("records")]
+    return pd.concat([log, new[list(log.columns)]], ignore_index=True)
+''', visible="PREVIOUS row's hash"),
+        Mistake("new rows chained from the genesis hash", '''
+def append_to_log(log, entries):
+    prev = GENESIS_HASH
+    start = int(log["seq"].max()) + 1 if len(log) else 1
+    new = entries.reset_index(drop=True).copy()
+    new.insert(0, "seq", np.arange(start, start + len(new)))
+    hashes = []
+    for row in new.to_dict("records"):
+        prev = hashlib.sha256((prev + canonical_row(row)).encode("utf-8")).hexdigest()
+        hashes.append(prev)
+    new["row_hash"] = hashes
+    return pd.concat([log, new[list(log.columns)]], ignore_index=True)
+''', visible="genesis hash"),
+        Mistake("the whole log re-hashed (old rows rewritten)", '''
+def append_to_log(log, entries):
+    start = int(log["seq"].max()) + 1 if len(log) else 1
+    new = entries.reset_index(drop=True).copy()
+    new.insert(0, "seq", np.arange(start, start + len(new)))
+    out = pd.concat([log.drop(columns="row_hash"), new], ignore_index=True)
+    prev, hashes = GENESIS_HASH, []
+    for row in out.to_dict("records"):
+        prev = hashlib.sha256((prev + canonical_row(row)).encode("utf-8")).hexdigest()
+        hashes.append(prev)
+    out["row_hash"] = hashes
+    return out
+''', visible=None),
+    ],
+    "ex6b_answer": [
+        Mistake("rows hashed without the previous hash (everything fails)", '''
+def tampered_rows(log):
+    return [int(r["seq"]) for r in log.sort_values("seq").to_dict("records")
+            if hashlib.sha256(canonical_row(r).encode("utf-8")).hexdigest() != r["row_hash"]]
+''', visible="every row of an intact log"),
+        Mistake("chain recomputed from genesis (every row after the edit is flagged)", '''
+def tampered_rows(log):
+    prev, bad = GENESIS_HASH, []
+    for r in log.sort_values("seq").to_dict("records"):
+        prev = hashlib.sha256((prev + canonical_row(r)).encode("utf-8")).hexdigest()
+        if prev != r["row_hash"]:
+            bad.append(int(r["seq"]))
+    return bad
+''', visible="every row after it"),
+    ],
+    "ex7_answer": [
+        Mistake("excess and missing swapped", '''
+def minimisation(use_case_fields):
+    f = use_case_fields
+    excess = f["needed"] & ~f["requested"]
+    out = pd.DataFrame({"requested": f["requested"], "needed": f["needed"], "excess": excess,
+                        "missing": f["requested"] & ~f["needed"]}).groupby(f["use_case"]).sum()
+    out["excess_share"] = out["excess"] / out["requested"]
+    out["excess_fields"] = f[excess].groupby("use_case")["field"].agg(lambda s: ", ".join(sorted(s)))
+    out["excess_fields"] = out["excess_fields"].fillna("")
+    return out.reset_index().sort_values(["excess_share", "use_case"], ascending=[False, True]).set_index("use_case")
+''', visible="swapped"),
+        Mistake("excess share over all listed fields instead of requested ones", '''
+def minimisation(use_case_fields):
+    f = use_case_fields
+    excess = f["requested"] & ~f["needed"]
+    out = pd.DataFrame({"requested": f["requested"], "needed": f["needed"], "excess": excess,
+                        "missing": f["needed"] & ~f["requested"]}).groupby(f["use_case"]).sum()
+    out["excess_share"] = out["excess"] / f.groupby("use_case").size()
+    out["excess_fields"] = f[excess].groupby("use_case")["field"].agg(lambda s: ", ".join(sorted(s)))
+    out["excess_fields"] = out["excess_fields"].fillna("")
+    return out.reset_index().sort_values(["excess_share", "use_case"], ascending=[False, True]).set_index("use_case")
+''', visible="fields it REQUESTS"),
+    ],
+    "ex8_answer": [
+        Mistake("k computed without the market (postcode areas repeat across markets)", '''
+def k_anonymise(extract, k):
+    out = pd.DataFrame({"birth_decade": extract["birth_year"] // 10 * 10,
+                        "postcode_area": extract["postcode"].str[:1], "market": extract["market"],
+                        "segment": extract["segment"], "orders_2025": extract["orders_2025"],
+                        "tickets_2025": extract["tickets_2025"]})
+    size = out.groupby(["birth_decade", "postcode_area"])["market"].transform("size")
+    return out[size >= k].reset_index(drop=True)
+''', visible="market is a quasi-identifier"),
+        Mistake("k computed over segment too (not a quasi-identifier)", '''
+def k_anonymise(extract, k):
+    out = pd.DataFrame({"birth_decade": extract["birth_year"] // 10 * 10,
+                        "postcode_area": extract["postcode"].str[:1], "market": extract["market"],
+                        "segment": extract["segment"], "orders_2025": extract["orders_2025"],
+                        "tickets_2025": extract["tickets_2025"]})
+    size = out.groupby(QUASI_IDENTIFIERS + ["segment"])["market"].transform("size")
+    return out[size >= k].reset_index(drop=True)
+''', visible="not quasi-identifiers"),
+        Mistake("groups need more than k rows (> instead of >=)", '''
+def k_anonymise(extract, k):
+    out = pd.DataFrame({"birth_decade": extract["birth_year"] // 10 * 10,
+                        "postcode_area": extract["postcode"].str[:1], "market": extract["market"],
+                        "segment": extract["segment"], "orders_2025": extract["orders_2025"],
+                        "tickets_2025": extract["tickets_2025"]})
+    size = out.groupby(QUASI_IDENTIFIERS)["market"].transform("size")
+    return out[size > k].reset_index(drop=True)
+''', visible=">= k, not > k"),
+        Mistake("pseudonymous reference left in the release", '''
+def k_anonymise(extract, k):
+    out = pd.DataFrame({"customer_ref": extract["customer_ref"], "birth_decade": extract["birth_year"] // 10 * 10,
+                        "postcode_area": extract["postcode"].str[:1], "market": extract["market"],
+                        "segment": extract["segment"], "orders_2025": extract["orders_2025"],
+                        "tickets_2025": extract["tickets_2025"]})
+    size = out.groupby(QUASI_IDENTIFIERS)["market"].transform("size")
+    return out[size >= k].reset_index(drop=True)
+''', visible="customer_ref"),
+    ],
+    "ex9_answer": [
+        Mistake("mean instead of median days", '''
+def transparency_figures(requests, year):
+    r = requests[requests["received_date"].dt.year == year]
+    days = (r["completed_date"] - r["received_date"]).dt.days
+    g = r.assign(days=days).groupby(["privacy_regime", "request_type"])
+    return pd.DataFrame({"received": g.size(), "completed": g["completed_date"].count(),
+                         "median_days": g["days"].mean()})
+''', visible="is the mean"),
+        Mistake("requests of every year counted", '''
+def transparency_figures(requests, year):
+    r = requests
+    days = (r["completed_date"] - r["received_date"]).dt.days
+    g = r.assign(days=days).groupby(["privacy_regime", "request_type"])
+    return pd.DataFrame({"received": g.size(), "completed": g["completed_date"].count(),
+                         "median_days": g["days"].median()})
+''', visible="RECEIVED in the report year"),
+        Mistake("days counted inclusively (+1)", '''
+def transparency_figures(requests, year):
+    r = requests[requests["received_date"].dt.year == year]
+    days = (r["completed_date"] - r["received_date"]).dt.days + 1
+    g = r.assign(days=days).groupby(["privacy_regime", "request_type"])
+    return pd.DataFrame({"received": g.size(), "completed": g["completed_date"].count(),
+                         "median_days": g["days"].median()})
+''', visible="inclusively"),
+    ],
+}

@@ -1,0 +1,158 @@
+"""The world's data-protection tables: schemas, keys, and the truths Lab 04 recovers (seeds 42 and 7)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxlabs.audit import GENESIS_HASH, canonical_row
+from cxlabs.world import all_tables
+from cxlabs.world.data_protection import RETENTION_AS_OF
+
+NEW_TABLES = ("retention_schedule", "retention_records", "identity_graph", "dsar_audit_log",
+              "use_case_fields", "analytics_extract")
+
+
+def read(folder, name):
+    return pd.read_parquet(folder / f"{name}.parquet")
+
+
+def facts(folder) -> dict:
+    f = read(folder, "planted_facts")
+    return {k: json.loads(v) for k, v in zip(f["fact"], f["value"], strict=True)}
+
+
+def test_new_tables_are_registered_and_documented():
+    names = {t.name: t for t in all_tables()}
+    for name in NEW_TABLES:
+        assert name in names and not names[name].truth, name
+
+
+@pytest.mark.parametrize("name", NEW_TABLES)
+def test_new_tables_validate(any_world, name):
+    schema = {t.name: t for t in all_tables()}[name]
+    df = read(any_world, name)
+    schema.validate(schema.coerce(df))
+    assert len(df) > 0
+
+
+# ---- consent and DSARs (tables of the foundation world) --------------------------------------
+
+def test_consent_ties_are_opposite_decisions(any_world):
+    e = read(any_world, "consent_events")
+    dup = e[e.duplicated(["customer_id", "purpose", "event_at"], keep=False)]
+    pairs = dup.groupby(["customer_id", "purpose", "event_at"])["action"].agg(set)
+    assert (pairs == {"grant", "withdraw"}).all()
+    assert len(pairs) == facts(any_world)["consent_tie_count"]
+
+
+def test_customers_without_events_exist_in_both_regimes(any_world):
+    e, c = read(any_world, "consent_events"), read(any_world, "customers")
+    silent = c[~c["customer_id"].isin(e["customer_id"])]
+    assert {"GDPR", "CCPA"} <= set(silent["privacy_regime"])
+
+
+def test_dsar_awkward_days_are_present(any_world):
+    r = read(any_world, "dsar_requests")
+    days = set(r["received_date"].dt.strftime("%Y-%m-%d"))
+    assert {"2024-01-31", "2024-02-29", "2025-01-31"} <= days
+    assert (r["received_date"].dt.day_of_week >= 5).any()
+    gdpr = r[r["privacy_regime"] == "GDPR"]
+    month = gdpr["received_date"] + pd.DateOffset(months=1)
+    thirty = gdpr["received_date"] + pd.Timedelta(days=30)
+    assert (month != thirty).mean() > 0.5, "30 days and one calendar month must differ for most requests"
+
+
+def test_slow_market_has_the_lowest_sla_compliance(any_world):
+    r = read(any_world, "dsar_requests")
+    gdpr = r["privacy_regime"] == "GDPR"
+    due = pd.Series([d + pd.DateOffset(months=1) for d in r["received_date"]], index=r.index)
+    due = due.where(gdpr, r["received_date"] + pd.Timedelta(days=45))
+    longest = pd.Series([d + pd.DateOffset(months=3) for d in r["received_date"]], index=r.index)
+    longest = longest.where(gdpr, r["received_date"] + pd.Timedelta(days=90))
+    final = longest.where(r["extended"] & (r["extension_notified_date"] <= due), due)
+    done = r["completed_date"].notna()
+    on_time = (r["completed_date"] <= final)[done].groupby(r.loc[done, "market"]).mean()
+    assert on_time.idxmin() == facts(any_world)["dsar_slow_market"]
+
+
+# ---- retention ------------------------------------------------------------------------------
+
+def test_retention_boundaries_are_one_day_either_side(any_world):
+    rec = read(any_world, "retention_records").set_index("record_id")
+    sch = read(any_world, "retention_schedule").set_index("data_category")
+    f = facts(any_world)
+    assert pd.Timestamp(f["retention_as_of"]) == RETENTION_AS_OF
+    for side, ids in f["retention_boundary_records"].items():
+        assert len(ids) == len(sch), "one record per category on each side"
+        for rid in ids:
+            months = int(sch.at[rec.at[rid, "data_category"], "retention_months"])
+            expires = rec.at[rid, "clock_start_date"] + pd.DateOffset(months=months)
+            assert expires == RETENTION_AS_OF + pd.Timedelta(days=int(side)), rid
+    on_day = f["retention_boundary_records"]["0"]
+    assert rec.loc[on_day, "legal_hold"].sum() == 1, "one record due on the day is under legal hold"
+    assert rec["legal_hold"].sum() > 1
+    assert set(rec["data_category"]) == set(sch.index)
+
+
+# ---- identity graph and export subject ---------------------------------------------------------
+
+def test_identity_graph_is_the_published_resolution(any_world):
+    graph, truth = read(any_world, "identity_graph"), read(any_world, "source_identity")
+    merged = graph.merge(truth, on=["system", "record_id"], suffixes=("", "_true"))
+    assert len(merged) == len(truth) == len(graph)
+    assert (merged["customer_id"] == merged["customer_id_true"]).all()
+    subject = facts(any_world)["dsar_export_subject"]
+    mine = graph[graph["customer_id"] == subject]
+    assert mine["system"].nunique() >= 3
+    requests = read(any_world, "dsar_requests")
+    assert subject in set(requests.loc[requests["request_type"].isin(["access", "portability"]), "customer_id"])
+
+
+# ---- audit log --------------------------------------------------------------------------------
+
+def test_audit_log_has_exactly_the_planted_tampered_row(any_world):
+    log = read(any_world, "dsar_audit_log")
+    assert log["seq"].tolist() == list(range(1, len(log) + 1))
+    bad = []
+    for k, row in enumerate(log.to_dict("records")):
+        prev = GENESIS_HASH if k == 0 else log["row_hash"].iloc[k - 1]
+        if hashlib.sha256((prev + canonical_row(row)).encode("utf-8")).hexdigest() != row["row_hash"]:
+            bad.append(row["seq"])
+    assert bad == [facts(any_world)["audit_tampered_seq"]]
+    row = log[log["seq"] == bad[0]].iloc[0]
+    assert row["action"] == "completed"
+
+
+def test_audit_log_requests_exist(any_world):
+    log, requests = read(any_world, "dsar_audit_log"), read(any_world, "dsar_requests")
+    assert log["request_id"].isin(requests["request_id"]).all()
+    assert set(log.loc[log["action"] == "received", "request_id"]) == set(requests["request_id"])
+
+
+# ---- minimisation and k-anonymity ------------------------------------------------------------
+
+def test_worst_use_case_is_recoverable(any_world):
+    u = read(any_world, "use_case_fields")
+    req = u[u["requested"]]
+    share = (~req["needed"]).groupby(req["use_case"]).mean()
+    assert share.idxmax() == facts(any_world)["minimisation_worst_use_case"]
+    assert (u["needed"] & ~u["requested"]).any(), "a needed field that nobody asked for"
+
+
+def test_k_anonymity_traps_are_planted(any_world):
+    x = read(any_world, "analytics_extract")
+    g = x.assign(d=x["birth_year"] // 10 * 10, a=x["postcode"].str[:1])
+    with_market = g.groupby(["d", "a", "market"])["market"].transform("size")
+    without = g.groupby(["d", "a"])["market"].transform("size")
+    suppressed = int((with_market < 5).sum())
+    assert suppressed == facts(any_world)["kanon_suppressed_k5"]
+    assert 0.005 < suppressed / len(x) < 0.1, "some, not most, rows are suppressed at k = 5"
+    assert int((without < 5).sum()) < suppressed, "forgetting the market under-suppresses"
+    assert x.duplicated(["birth_year", "postcode", "market"]).mean() < 0.05, "raw rows are near-unique"
+    assert x["customer_ref"].is_unique and not x["customer_ref"].str.isdigit().any()
+    assert np.issubdtype(x["orders_2025"].dtype, np.integer)
