@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import html.parser
 import os
 import shutil
 import subprocess
@@ -34,13 +33,11 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import REPO, gradebook, python_env, scratch_course
+from feedback_leaks import ANSI, leaks, page_text, secret_lines
 
 from cxlabs.course import lab
 
 pytestmark = pytest.mark.notebooks
-
-sys.path.insert(0, str(REPO / "autograder"))
-from feedback_filters import ANSI, hidden_lines  # noqa: E402
 
 LAB = lab("lab00")
 STUDENTS = ["alice", "bob", "carol", "dave", "erin"]
@@ -97,11 +94,7 @@ def cycle(course_tool, world42, tmp_path_factory):
     exchange = root / "autograder" / "work" / "exchange"
 
     def nbgrader(*args):
-        import time
-        t = time.time()
-        r = course_tool.nbgrader(*args, root=root, env=env)
-        print("TIMING", args, round(time.time() - t, 1))
-        return r
+        return course_tool.nbgrader(*args, root=root, env=env)
 
     # The instructor: the student list, then the lab into the exchange.
     roster = tmp / "students.csv"
@@ -204,53 +197,9 @@ def test_each_learner_fetches_their_own_feedback(cycle):
 
 # ---- feedback never contains hidden-test source --------------------------------------------
 
-class _Text(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts, self._skip = [], 0
-
-    def handle_starttag(self, tag, attrs):
-        self._skip += tag in ("style", "script")
-
-    def handle_endtag(self, tag):
-        self._skip -= tag in ("style", "script") and self._skip > 0
-
-    def handle_data(self, data):
-        if not self._skip:
-            self.parts.append(data)
-
-
-def page_text(path: Path) -> str:
-    """The text a reader sees in an HTML page (code is split into highlighting spans)."""
-    parser = _Text()
-    parser.feed(path.read_text(encoding="utf-8"))
-    return "".join(parser.parts)
-
-
-def secret_lines(root: Path) -> list[str]:
-    """Every line of every hidden test in ``solutions/`` that learners do not already see.
-
-    Lines shorter than 10 characters (a bracket, ``else:``) and lines that learners see in the
-    released labs (``_lines = cxlabs.load("order_lines")`` is part of a setup line) are not
-    secrets.
-    """
-    visible = "\n".join(c.source for c in _cells(root / "labs"))
-    return sorted({line for c in _cells(root / "solutions") for line in hidden_lines(c.source, min_length=10)
-                   if line not in visible})
-
-
-def _cells(folder: Path):
-    for path in sorted(folder.rglob("*.ipynb")):
-        yield from nbformat.read(path, as_version=4).cells
-
-
-def leaks(text: str, secrets: list[str]) -> list[str]:
-    return [line for line in secrets if line in text]
-
-
 def test_feedback_never_contains_hidden_test_source(cycle, tmp_path):
     root = cycle["root"]
-    secrets = secret_lines(root)
+    secrets = secret_lines()
     assert len(secrets) > 20, "the hidden tests of solutions/ were not found"
 
     # The detector works: nbgrader's own rendering of an autograded notebook shows the
