@@ -86,8 +86,18 @@ def drift(root: Path = REPO) -> list[str]:
 
 
 def setup(root: Path = REPO) -> None:
-    """Register every lab of the manifest as an nbgrader assignment in the gradebook."""
+    """Register every lab of the manifest as an nbgrader assignment in the gradebook.
+
+    Labs already registered are left alone, so running it again keeps their due dates.
+    """
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course_config(root).CourseDirectory.db_url) as gb:
+        due = {a.name: a.duedate for a in gb.assignments}
     for lab_id in lab_ids():
+        if lab_id in due:
+            print(f"assignment {lab_id} already registered (due: {due[lab_id] or 'no due date'})")
+            continue
         nbgrader("db", "assignment", "add", lab_id, root=root)
         print(f"assignment {lab_id} registered")
 
@@ -114,7 +124,7 @@ EXPORT_COLUMNS = ["student_id", "lms_user_id", "lab", "score", "max_score", "lat
 def grade_rows(root: Path = REPO, ids: list[str] | None = None) -> list[dict]:
     """One row per student and lab, read from the gradebook with nbgrader's Gradebook API.
 
-    Labs are the manifest's labs registered in the gradebook (or ``ids``); students are the
+    Labs are the manifest's labs released into the gradebook (or ``ids``); students are the
     gradebook's students, so a student who never submitted gets a row with score 0 and
     status ``missing``. ``score`` is the total after any late penalty nbgrader applied;
     ``late`` is 1 when the submission's timestamp is after the lab's due date (plus the
@@ -127,7 +137,8 @@ def grade_rows(root: Path = REPO, ids: list[str] | None = None) -> list[dict]:
     rows = []
     with Gradebook(db_url) as gb:
         registered = {a.name for a in gb.assignments}
-        wanted = ids or [lab_id for lab_id in lab_ids() if lab_id in registered]
+        released = {a.name for a in gb.assignments if a.notebooks}
+        wanted = ids or [lab_id for lab_id in lab_ids() if lab_id in released]
         unknown = [lab_id for lab_id in wanted if lab_id not in registered]
         if unknown:
             raise SystemExit(f"not in the gradebook: {', '.join(unknown)} "
@@ -206,10 +217,11 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("labs", nargs="*", help="lab ids (default: every manifest lab in the gradebook)")
     e.add_argument("--out", default="grades.csv", help="CSV file to write, or - for standard output")
     args = parser.parse_args(argv)
+    root = Path(os.environ.get("CXLABS_COURSE_ROOT", REPO)).resolve()  # as nbgrader_config.py
     if args.command == "release":
-        release(ids=args.labs or None)
+        release(root, ids=args.labs or None)
     elif args.command == "check":
-        problems = drift()
+        problems = drift(root)
         for p in problems:
             print(p, file=sys.stderr)
         if problems:
@@ -217,11 +229,11 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print("labs/ is exactly what solutions/ generates.")
     elif args.command == "setup":
-        setup()
+        setup(root)
     elif args.command == "readme":
         return readme(check=args.check)
     elif args.command == "export":
-        rows = export(ids=args.labs or None, out=args.out)
+        rows = export(root, ids=args.labs or None, out=args.out)
         if args.out != "-":
             print(f"{len(rows)} rows written to {args.out}", file=sys.stderr)
     return 0
