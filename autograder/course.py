@@ -85,14 +85,23 @@ def drift(root: Path = REPO) -> list[str]:
         return problems
 
 
+def open_gradebook(root: Path = REPO):
+    """The course's gradebook through nbgrader's Gradebook API (use as a context manager)."""
+    from nbgrader.api import Gradebook
+
+    # A new gradebook runs `alembic` by name: make this environment's scripts findable.
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    return Gradebook(course_config(root).CourseDirectory.db_url)
+
+
 def setup(root: Path = REPO) -> None:
     """Register every lab of the manifest as an nbgrader assignment in the gradebook.
 
     Labs already registered are left alone, so running it again keeps their due dates.
     """
-    from nbgrader.api import Gradebook
-
-    with Gradebook(course_config(root).CourseDirectory.db_url) as gb:
+    with open_gradebook(root) as gb:
         due = {a.name: a.duedate for a in gb.assignments}
     for lab_id in lab_ids():
         if lab_id in due:
@@ -131,11 +140,10 @@ def grade_rows(root: Path = REPO, ids: list[str] | None = None) -> list[dict]:
     student's extension, if any); ``status`` is ``graded``, ``needs_grading`` (a memo is not
     graded yet: its points are not in ``score``) or ``missing``.
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import MissingEntry
 
-    db_url = course_config(root).CourseDirectory.db_url
     rows = []
-    with Gradebook(db_url) as gb:
+    with open_gradebook(root) as gb:
         registered = {a.name for a in gb.assignments}
         released = {a.name for a in gb.assignments if a.notebooks}
         wanted = ids or [lab_id for lab_id in lab_ids() if lab_id in released]
