@@ -148,35 +148,53 @@ def cycle(course_tool, world42, tmp_path_factory):
     return {"root": root, "homes": homes, "rows": rows, "columns": out.read_text().splitlines()[0]}
 
 
+def points(root: Path) -> dict:
+    """The lab's points from the gradebook: the lab's total, exercise 1 and the memo."""
+    with gradebook(root) as gb:
+        notebook = gb.find_notebook(LAB.notebook, LAB.id)
+        cells = {c.name: c.max_score for c in notebook.grade_cells}
+        return {"total": gb.find_assignment(LAB.id).max_score, "ex1": cells["ex1_tests"],
+                "memo": cells["memo"]}
+
+
+def expected_scores(root: Path) -> dict[str, float]:
+    p = points(root)
+    return {"alice": p["total"], "bob": 0, "carol": p["ex1"] + MEMO_GRADES["carol"],
+            "dave": p["total"] - p["memo"]}
+
+
 def test_scores_in_the_gradebook(cycle):
-    with gradebook(cycle["root"]) as gb:
+    root = cycle["root"]
+    with gradebook(root) as gb:
         score = {s: gb.find_submission(LAB.id, s).score for s in ["alice", "bob", "carol", "dave"]}
-        max_score = gb.find_assignment(LAB.id).max_score
         ex = {g.name: g.score for g in gb.find_submission_notebook(LAB.notebook, LAB.id, "carol").grades}
-    assert max_score == 9
-    assert score["alice"] == max_score, "model answers and a full-marks memo"
+    p = points(root)
+    assert MEMO_GRADES["alice"] == p["memo"], "alice's memo gets full marks"
+    assert score["alice"] == p["total"], "model answers and a full-marks memo"
     assert score["bob"] == 0, "the lab as fetched"
-    assert 0 < score["carol"] < max_score
-    assert ex["ex1_tests"] == 2 and ex["ex2_tests"] == 0 and ex["ex3_tests"] == 0, \
+    assert 0 < score["carol"] < p["total"]
+    assert ex["ex1_tests"] == p["ex1"] and ex["ex2_tests"] == 0 and ex["ex3_tests"] == 0, \
         "exercise 2 passes the visible check but not the hidden tests"
-    assert score["dave"] == max_score - 3, "model answers; the memo is not graded yet"
+    assert score["dave"] == p["total"] - p["memo"], "model answers; the memo is not graded yet"
+    assert score == expected_scores(root)
 
 
 def test_export_has_one_row_per_student_with_late_flag_and_missing(cycle):
     rows = cycle["rows"]
     assert cycle["columns"] == "student_id,lms_user_id,lab,score,max_score,late,status,submitted_at"
     assert sorted(rows) == STUDENTS
+    score = {s: f"{v:g}" for s, v in expected_scores(cycle["root"]).items()}
     expected = {  # score, late, status
-        "alice": ("9", "0", "graded"),
+        "alice": (score["alice"], "0", "graded"),
         "bob": ("0", "0", "graded"),
-        "carol": ("3", "0", "graded"),
-        "dave": ("6", "1", "needs_grading"),
+        "carol": (score["carol"], "0", "graded"),
+        "dave": (score["dave"], "1", "needs_grading"),
         "erin": ("0", "0", "missing"),
     }
     got = {s: (r["score"], r["late"], r["status"]) for s, r in rows.items()}
     assert got == expected
     assert {r["lab"] for r in rows.values()} == {LAB.id}
-    assert {r["max_score"] for r in rows.values()} == {"9"}
+    assert {r["max_score"] for r in rows.values()} == {f"{points(cycle['root'])['total']:g}"}
     assert rows["alice"]["lms_user_id"] == "lms-alice"
     assert rows["erin"]["submitted_at"] == "" and rows["dave"]["submitted_at"].endswith("Z")
     assert rows["dave"]["submitted_at"] >= rows["alice"]["submitted_at"]
@@ -187,11 +205,12 @@ def fetched_feedback(home: Path) -> list[Path]:
 
 
 def test_each_learner_fetches_their_own_feedback(cycle):
-    for student, score in [("alice", 9), ("bob", 0), ("carol", 3), ("dave", 6)]:
+    total_points = points(cycle["root"])["total"]
+    for student, score in expected_scores(cycle["root"]).items():
         pages = fetched_feedback(cycle["homes"][student])
         assert len(pages) == 1, f"{student} should get exactly one feedback page"
         total = re.search(r"Score: ([\d.]+) / ([\d.]+)", page_text(pages[0]))
-        assert total and (float(total[1]), float(total[2])) == (score, 9), \
+        assert total and (float(total[1]), float(total[2])) == (score, total_points), \
             f"{student}'s feedback shows another score: {total and total[0]}"
     assert not (cycle["homes"]["erin"] / LAB.id).exists()
 
