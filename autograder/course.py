@@ -4,6 +4,8 @@
     python autograder/course.py check               fail if labs/ is not exactly what release would write
     python autograder/course.py setup               register the manifest's labs as nbgrader assignments
     python autograder/course.py readme [--check]    rewrite the README's lab list from the manifest
+    python autograder/course.py export [LAB ...] [--out FILE]
+                                                    grades of every student as a CSV an LMS can import
 
 Every nbgrader call runs from ``autograder/`` so ``autograder/nbgrader_config.py`` applies.
 """
@@ -11,6 +13,8 @@ Every nbgrader call runs from ``autograder/`` so ``autograder/nbgrader_config.py
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
 import filecmp
 import os
 import shutil
@@ -81,11 +85,110 @@ def drift(root: Path = REPO) -> list[str]:
         return problems
 
 
+def open_gradebook(root: Path = REPO):
+    """The course's gradebook through nbgrader's Gradebook API (use as a context manager)."""
+    from nbgrader.api import Gradebook
+
+    # A new gradebook runs `alembic` by name: make this environment's scripts findable.
+    bindir = str(Path(sys.executable).parent)
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    return Gradebook(course_config(root).CourseDirectory.db_url)
+
+
 def setup(root: Path = REPO) -> None:
-    """Register every lab of the manifest as an nbgrader assignment in the gradebook."""
+    """Register every lab of the manifest as an nbgrader assignment in the gradebook.
+
+    Labs already registered are left alone, so running it again keeps their due dates.
+    """
+    with open_gradebook(root) as gb:
+        due = {a.name: a.duedate for a in gb.assignments}
     for lab_id in lab_ids():
+        if lab_id in due:
+            print(f"assignment {lab_id} already registered (due: {due[lab_id] or 'no due date'})")
+            continue
         nbgrader("db", "assignment", "add", lab_id, root=root)
         print(f"assignment {lab_id} registered")
+
+
+def course_config(root: Path = REPO):
+    """The course's nbgrader configuration (``autograder/nbgrader_config.py``) for ``root``."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    saved = os.environ.get("CXLABS_COURSE_ROOT")
+    os.environ["CXLABS_COURSE_ROOT"] = str(root)
+    try:
+        return PyFileConfigLoader("nbgrader_config.py", path=str(HERE)).load_config()
+    finally:
+        if saved is None:
+            os.environ.pop("CXLABS_COURSE_ROOT", None)
+        else:
+            os.environ["CXLABS_COURSE_ROOT"] = saved
+
+
+EXPORT_COLUMNS = ["student_id", "lms_user_id", "lab", "score", "max_score", "late", "status",
+                  "submitted_at"]
+
+
+def grade_rows(root: Path = REPO, ids: list[str] | None = None) -> list[dict]:
+    """One row per student and lab, read from the gradebook with nbgrader's Gradebook API.
+
+    Labs are the manifest's labs released into the gradebook (or ``ids``); students are the
+    gradebook's students, so a student who never submitted gets a row with score 0 and
+    status ``missing``. ``score`` is the total after any late penalty nbgrader applied;
+    ``late`` is 1 when the submission's timestamp is after the lab's due date (plus the
+    student's extension, if any); ``status`` is ``graded``, ``needs_grading`` (a memo is not
+    graded yet: its points are not in ``score``) or ``missing``.
+    """
+    from nbgrader.api import MissingEntry
+
+    rows = []
+    with open_gradebook(root) as gb:
+        registered = {a.name for a in gb.assignments}
+        released = {a.name for a in gb.assignments if a.notebooks}
+        wanted = ids or [lab_id for lab_id in lab_ids() if lab_id in released]
+        unknown = [lab_id for lab_id in wanted if lab_id not in registered]
+        if unknown:
+            raise SystemExit(f"not in the gradebook: {', '.join(unknown)} "
+                             f"(registered: {', '.join(sorted(registered)) or 'none'})")
+        students = sorted(gb.students, key=lambda s: s.id)
+        for lab_id in wanted:
+            max_score = gb.find_assignment(lab_id).max_score
+            for student in students:
+                row = {"student_id": student.id, "lms_user_id": student.lms_user_id or "",
+                       "lab": lab_id, "max_score": _points(max_score)}
+                try:
+                    sub = gb.find_submission(lab_id, student.id)
+                except MissingEntry:
+                    rows.append({**row, "score": _points(0), "late": 0, "status": "missing",
+                                 "submitted_at": ""})
+                    continue
+                penalty = sub.late_submission_penalty or 0.0
+                rows.append({**row, "score": _points(max(0.0, sub.score - penalty)),
+                             "late": int(sub.total_seconds_late > 0),
+                             "status": "needs_grading" if sub.needs_manual_grade else "graded",
+                             "submitted_at": _iso(sub.timestamp)})
+    return rows
+
+
+def _points(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _iso(timestamp) -> str:
+    return "" if timestamp is None else timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def export(root: Path = REPO, ids: list[str] | None = None, out: str | Path = "-") -> list[dict]:
+    """Write :func:`grade_rows` as CSV to ``out`` (a path, or ``-`` for standard output)."""
+    rows = grade_rows(root, ids)
+    with contextlib.ExitStack() as stack:
+        fh = sys.stdout if str(out) == "-" else stack.enter_context(
+            open(out, "w", newline="", encoding="utf-8"))
+        writer = csv.DictWriter(fh, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return rows
 
 
 def readme(check: bool = False) -> int:
@@ -118,11 +221,15 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("setup", help="register the manifest's labs in the gradebook")
     m = sub.add_parser("readme", help="rewrite the README lab list from the manifest")
     m.add_argument("--check", action="store_true")
+    e = sub.add_parser("export", help="grades of every student as a CSV an LMS can import")
+    e.add_argument("labs", nargs="*", help="lab ids (default: every manifest lab in the gradebook)")
+    e.add_argument("--out", default="grades.csv", help="CSV file to write, or - for standard output")
     args = parser.parse_args(argv)
+    root = Path(os.environ.get("CXLABS_COURSE_ROOT", REPO)).resolve()  # as nbgrader_config.py
     if args.command == "release":
-        release(ids=args.labs or None)
+        release(root, ids=args.labs or None)
     elif args.command == "check":
-        problems = drift()
+        problems = drift(root)
         for p in problems:
             print(p, file=sys.stderr)
         if problems:
@@ -130,9 +237,13 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print("labs/ is exactly what solutions/ generates.")
     elif args.command == "setup":
-        setup()
+        setup(root)
     elif args.command == "readme":
         return readme(check=args.check)
+    elif args.command == "export":
+        rows = export(root, ids=args.labs or None, out=args.out)
+        if args.out != "-":
+            print(f"{len(rows)} rows written to {args.out}", file=sys.stderr)
     return 0
 
 

@@ -10,10 +10,23 @@ Run nbgrader from this folder (``cd autograder``) and it uses this file as it is
   executor reads; ``$CXLABS_CELL_TIMEOUT`` overrides it), after which the kernel is
   interrupted and the cell scores zero;
 - outputs are cut to 1000 lines and tracebacks to 100 lines, so a flood of output cannot
-  bloat the gradebook or the feedback.
+  bloat the gradebook or the feedback;
+- the gradebook is ``$CXLABS_GRADEBOOK_URL`` when set (any SQLAlchemy URL, e.g.
+  ``postgresql://grader@db.example.org/cxlabs`` for a class on JupyterHub), else SQLite in
+  ``autograder/work/gradebook.db``;
+- nbgrader's exchange (release, fetch, submit, collect, feedback) is ``$CXLABS_EXCHANGE``
+  when set (shared storage that every learner account can write to, e.g.
+  ``/srv/nbgrader/exchange``), else ``autograder/work/exchange`` for a course run by one
+  account on one machine;
+- feedback never shows hidden-test source: ``feedback_filters.HideHiddenTests`` strips the
+  hidden-test regions and any output that quotes them (nbgrader's default feedback shows
+  them, jupyter/nbgrader#917).
+
+See ``autograder/README.md`` for the whole cycle.
 """
 
 import os
+import sys
 from pathlib import Path
 
 c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads this file)
@@ -31,7 +44,7 @@ c.CourseDirectory.autograded_directory = "autograder/work/autograded"
 c.CourseDirectory.feedback_directory = "autograder/work/feedback"
 c.CourseDirectory.solution_directory = "autograder/work/solution"
 c.CourseDirectory.source_with_tests_directory = "autograder/work/source_with_tests"
-c.CourseDirectory.db_url = f"sqlite:///{WORK / 'gradebook.db'}"
+c.CourseDirectory.db_url = os.environ.get("CXLABS_GRADEBOOK_URL") or f"sqlite:///{WORK / 'gradebook.db'}"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.py", "README.md"]
 
 # Executing submissions (autograde) and learners' Validate.
@@ -44,4 +57,22 @@ c.LimitOutput.max_traceback = 100
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
+# nbgrader's exchange. nbgrader wants its root to exist and be writable by every account
+# that fetches or submits; the course-local default is created here, world-writable like
+# nbgrader's own default (/usr/local/share/nbgrader/exchange).
+EXCHANGE = os.environ.get("CXLABS_EXCHANGE")
+c.Exchange.root = EXCHANGE or str(WORK / "exchange")
+
+# Feedback: nbgrader's default preprocessors plus HideHiddenTests (feedback_filters.py), which
+# removes hidden tests from the sources and from outputs that quote them (tracebacks).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from feedback_filters import HideHiddenTests  # noqa: E402
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+
 WORK.mkdir(parents=True, exist_ok=True)
+if not EXCHANGE and not (WORK / "exchange").is_dir():
+    (WORK / "exchange").mkdir()
+    (WORK / "exchange").chmod(0o777)

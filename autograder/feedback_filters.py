@@ -1,0 +1,92 @@
+"""What nbgrader's feedback may show a learner: no hidden-test source, ever.
+
+nbgrader autogrades a copy of the submission with the hidden tests put back into every test
+cell, and ``nbgrader generate_feedback`` renders that copy as it is, so out of the box the
+feedback HTML shows every hidden test (a known nbgrader problem: jupyter/nbgrader#917,
+#1363). ``autograder/nbgrader_config.py`` adds :class:`HideHiddenTests` to
+``GenerateFeedback.preprocessors``; for every cell it
+
+- removes the ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS`` regions from the source
+  (nbgrader's own ``ClearHiddenTests``, as when a lab is released), and
+- cuts an output that quotes a hidden line, such as the traceback of a failed hidden
+  assertion (Python prints the failing line and its neighbours), down to the error's name and
+  message: ``AssertionError: revenue per channel``. The assertion messages of hidden tests
+  are written for learners; the code around them is not.
+
+Scores, the grader's comments and the learner's own cells are untouched.
+
+Examples
+--------
+In ``nbgrader_config.py``::
+
+    from feedback_filters import HideHiddenTests
+    c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+"""
+
+from __future__ import annotations
+
+import re
+
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import ClearHiddenTests
+from traitlets import Bool, Integer
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def hidden_lines(source: str, begin: str = "BEGIN HIDDEN TESTS", end: str = "END HIDDEN TESTS",
+                 min_length: int = 1) -> list[str]:
+    """The stripped lines inside the hidden-test regions of a cell's source.
+
+    Examples
+    --------
+    >>> hidden_lines("check(f)\\n### BEGIN HIDDEN TESTS\\nassert f(2) == 4\\n### END HIDDEN TESTS")
+    ['assert f(2) == 4']
+    """
+    found, inside = [], False
+    for line in source.splitlines():
+        if begin in line:
+            inside = True
+        elif end in line:
+            inside = False
+        elif inside and len(line.strip()) >= min_length:
+            found.append(line.strip())
+    return found
+
+
+def _output_text(output) -> str:
+    if output.get("output_type") == "error":
+        return "\n".join(output.get("traceback", [])) + f"\n{output.get('evalue', '')}"
+    if output.get("output_type") == "stream":
+        return str(output.get("text", ""))
+    data = output.get("data", {})
+    return "\n".join(v if isinstance(v, str) else "\n".join(v) for k, v in data.items()
+                     if k.startswith("text/"))
+
+
+class HideHiddenTests(ClearHiddenTests):
+    """Remove hidden tests from the feedback: from cell sources and from outputs that quote them."""
+
+    enforce_metadata = Bool(False, help="Never fail feedback over a misplaced hidden-test region.").tag(config=True)
+    min_line_length = Integer(
+        6, help="Hidden lines shorter than this (a lone bracket) are not searched for in outputs."
+    ).tag(config=True)
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        secret = hidden_lines(cell.source, self.begin_test_delimeter, self.end_test_delimeter,
+                              self.min_line_length)
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        if secret and cell.cell_type == "code":
+            cell.outputs = [self._clean(output, secret) for output in cell.outputs]
+        return cell, resources
+
+    @staticmethod
+    def _clean(output, secret: list[str]):
+        text = ANSI.sub("", _output_text(output))
+        if not any(line in text for line in secret):
+            return output
+        if output.get("output_type") == "error":
+            output.traceback = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}",
+                                "(The failing line is in a hidden test, so it is not shown.)"]
+            return output
+        return new_output("stream", name="stdout", text="(Output of a hidden test, not shown.)\n")
