@@ -14,6 +14,7 @@ In a notebook::
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -45,6 +46,8 @@ class Exercise:
         Short title.
     where : str
         Where in the lab to look when the check fails, e.g. ``"Part 2, 'Waiting between teams'"``.
+        It must quote the text of a heading of the lab's notebook (a test holds it against the
+        notebook), and every failure message ends with it.
     hints : tuple of str
         Progressive hints, from a nudge to a specific pointer; never the solution.
     checker : callable
@@ -74,10 +77,29 @@ class Exercise:
         more = " Call .hint() again for a more specific one." if i + 1 < len(self.hints) else ""
         print(f"Hint {i + 1}/{len(self.hints)} for exercise {self.number}: {self.hints[i]}{more}")
 
+    @property
+    def name(self) -> str | None:
+        """The exercise's name in its checks module (``case_times`` for ``checks.case_times``).
+
+        Found by looking the exercise up in the module that defines its checker, so an
+        ``Exercise`` needs no extra argument for it.
+        """
+        module = sys.modules.get(getattr(self.checker, "__module__", None) or "")
+        for key, value in vars(module).items() if module else ():
+            if value is self:
+                return key
+        return None
+
+    def hint_call(self) -> str:
+        """What the learner types for a hint, e.g. ``checks.case_times.hint()``."""
+        return f"checks.{self.name}.hint()" if self.name else ".hint() on this check"
+
     def fail(self, message: str) -> CheckFailed:
-        """A CheckFailed naming the exercise and where to look."""
+        """A CheckFailed naming the exercise, what went wrong, where to look, and how to get a hint."""
         return CheckFailed(f"Exercise {self.number} ({self.title}): {message}\n"
-                           f"  Where to look: {self.where}. Stuck? Run .hint() on this check.")
+                           f"  Where to look: {self.where}.\n"
+                           f"  Stuck? Run {self.hint_call()} for a nudge; run it again for a more "
+                           "specific hint.")
 
 
 def call(ex: Exercise, func, *args, **kwargs):
@@ -117,9 +139,17 @@ def same(a, b, rtol: float = 1e-6) -> bool:
         return False
 
 
+def returned(answer) -> str:
+    """How to name what a learner's function returned, in plain words."""
+    if answer is None:
+        return "nothing (None): did you forget the `return` line at the end of the function?"
+    return f"{type(answer).__name__}."
+
+
 def expect_type(ex: Exercise, answer, kind: type, what: str) -> None:
+    """Fail with a plain message unless ``answer`` is a ``kind``."""
     if not isinstance(answer, kind):
-        raise ex.fail(f"your function should return {what}, but it returned {type(answer).__name__}.")
+        raise ex.fail(f"your function should return {what}, but it returned {returned(answer)}")
 
 
 def expect_columns(ex: Exercise, frame: pd.DataFrame, columns: list[str]) -> None:
