@@ -108,3 +108,20 @@ def test_hints_come_in_order_then_repeat(capsys):
     n = len(ex.hints)
     assert [line.split(" for ")[0] for line in out] == [f"Hint {i}/{n}" for i in range(1, n + 1)] + [f"Hint {n}/{n}"]
     assert all("again" in line for line in out[: n - 1])
+
+
+def test_a_failed_check_in_a_notebook_shows_the_message_not_the_checkers_source():
+    """In a kernel the cell still fails (Run All, Validate and grading see it), but shows only the message."""
+    import nbclient
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "from cxlabs.checks import lab01 as checks\nchecks.case_times.check(lambda events: None)")]
+    nbclient.NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=120).execute()
+    (error,) = [o for o in nb.cells[0].outputs if o.output_type == "error"]
+    shown = "\n".join(error.traceback)
+    assert error.ename == "CheckFailed"
+    assert "Check failed." in shown and "did you forget the `return`" in shown
+    assert "Where to look: Part 1" in shown
+    assert "_check_case_times" not in shown and "diagnose(" not in shown and "File " not in shown

@@ -26,6 +26,38 @@ class CheckFailed(AssertionError):
     """A visible check failed. The message says what was probably done wrong."""
 
 
+def _show_check_failed(shell, etype, value, tb, tb_offset=None):
+    """IPython handler for CheckFailed: the message alone, without the checker's traceback.
+
+    The traceback would show the check's own source (its worked example and the mistakes it
+    looks for) above the message, which buries the feedback and can give answers away. The
+    cell still ends in an error, so Run All, nbgrader's Validate and autograding see a failure.
+    """
+    stb = [f"\x1b[1;31m✗ Check failed.\x1b[0m {value}"]
+    shell._showtraceback(etype, value, stb)
+    return stb
+
+
+def install_notebook_handler() -> bool:
+    """In a notebook kernel, show failed checks as a short message; elsewhere do nothing.
+
+    Runs when this module is imported (``from cxlabs.checks import labNN as checks``).
+    Returns True when the handler was installed.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "set_custom_exc"):
+        return False
+    custom = tuple(getattr(shell, "custom_exceptions", ()) or ())
+    if custom and CheckFailed not in custom:
+        return False  # someone else's handler: leave it alone
+    shell.set_custom_exc((CheckFailed,), _show_check_failed)
+    return True
+
+
 @dataclass
 class Mistake:
     """A common wrong answer: how to produce it on the worked example, and what to say."""
@@ -179,3 +211,6 @@ def preview(func, *args, **kwargs):
     except NotImplementedError:
         print("Not answered yet: write the function above, then run this cell again.")
         return None
+
+
+install_notebook_handler()

@@ -259,9 +259,9 @@ class MaturityExplorer:
             self.output.clear_output()
             return
         self.summary.value = f"<p class='cxlabs-summary'>{html.escape(ranking_summary(self.ranking, self.target))}</p>"
-        fig = _ranking_figure(self.ranking, self.weights(), self.target)
         self.output.clear_output(wait=True)
-        with self.output:
+        with self.output:  # the chart and its one-line description, inside the widget
+            fig = _ranking_figure(self.ranking, self.weights(), self.target)
             display(fig)
         plt.close(fig)
 
