@@ -25,18 +25,18 @@ LABS = labs()
 def figures(world42):
     """{lab id: [(cell grade_id, figure)]} for every figure each solution notebook creates."""
     import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     created: list = []
-    real_figure = plt.figure
+    real_init = Figure.__init__
 
-    def recording_figure(*args, **kwargs):
-        fig = real_figure(*args, **kwargs)
-        created.append(fig)
-        return fig
+    def recording_init(self, *args, **kwargs):  # every figure, through pyplot or not
+        real_init(self, *args, **kwargs)
+        created.append(self)
 
     old = os.environ.get("CXLABS_DATA_DIR")
     os.environ["CXLABS_DATA_DIR"] = str(world42)
-    plt.figure = recording_figure
+    Figure.__init__ = recording_init
     found = {}
     try:
         for lab in LABS:
@@ -53,7 +53,7 @@ def figures(world42):
                 plt.close("all")
         yield found
     finally:
-        plt.figure = real_figure
+        Figure.__init__ = real_init
         if old is None:
             os.environ.pop("CXLABS_DATA_DIR", None)
         else:

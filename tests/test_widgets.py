@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cxlabs.plotting import figure_problems
 from cxlabs.widgets import maturity_explorer, ranking_summary, weighted_ranking
 
 matplotlib.use("Agg")
@@ -101,10 +102,13 @@ def test_explorer_moves_with_its_sliders():
     assert set(explorer.sliders) == {"data", "people"}
     assert explorer.summary.value.count("Close first: a ") == 1
     assert "Same order" in explorer.summary.value
+    assert figure_problems(explorer.figure) == []
+    first = explorer.figure
     explorer.sliders["people"].value = 3.0
     explorer.sliders["data"].value = 1.0
     assert explorer.ranking.index[0] == "c"
     assert "Close first: c " in explorer.summary.value
+    assert explorer.figure is not first and "people 3" in explorer.figure.cxlabs_description
     explorer.sliders["people"].value = 0.0
     explorer.sliders["data"].value = 0.0
     assert explorer.ranking is None and "every weight is 0" in explorer.summary.value

@@ -15,6 +15,7 @@ Lab 01 (weighted capability maturity)::
 from __future__ import annotations
 
 import html
+import io
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -167,12 +168,15 @@ def ranking_summary(ranking: pd.DataFrame, target: float = 3.0) -> str:
 
 
 def _ranking_figure(ranking: pd.DataFrame, weights: Mapping[str, float], target: float):
-    import matplotlib.pyplot as plt
+    # A Figure outside pyplot: a widget callback redraws it, and pyplot's global figure
+    # state (and the inline backend's hooks) is not safe to use from a callback.
+    from matplotlib.figure import Figure
 
     from cxlabs.plotting import PALETTE, finish
 
     shown = ranking.iloc[::-1]  # rank 1 at the top of a horizontal bar chart
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(shown) + 1.8))
+    fig = Figure(figsize=(8, 0.45 * len(shown) + 1.8))
+    ax = fig.subplots()
     colours = [PALETTE[3] if g > 0 else PALETTE[0] for g in shown["gap"]]
     ax.barh([str(c) for c in shown.index], shown["score"], color=colours)
     ax.axvline(target, color="black", linestyle="--", linewidth=1)
@@ -206,6 +210,9 @@ class MaturityExplorer:
         The chart.
     ranking : DataFrame or None
         The :func:`weighted_ranking` for the current weights (None if they are invalid).
+    figure : matplotlib Figure or None
+        The chart last drawn (a Figure outside pyplot, shown as a PNG: pyplot's global
+        state is not safe to use from a widget callback).
     widget : VBox
         What the notebook displays.
     """
@@ -221,10 +228,12 @@ class MaturityExplorer:
                              layout=w.Layout(width="420px"))
             for d, v in weights.items()
         }
-        self.reset = w.Button(description="Back to the lab's weights", icon="undo")
+        self.reset = w.Button(description="Back to the lab's weights", icon="undo",
+                              layout=w.Layout(width="auto"))
         self.summary = w.HTML()
         self.output = w.Output()
         self.ranking = None
+        self.figure = None
         intro = w.HTML("<b>Move the weights.</b> Scores come from your function; the dashed line "
                        f"is the target level {self.target:g} (defined).")
         self.widget = w.VBox([intro, *self.sliders.values(), self.reset, self.summary, self.output])
@@ -247,8 +256,7 @@ class MaturityExplorer:
 
     def update(self) -> None:
         """Recompute the ranking for the sliders' weights and redraw."""
-        import matplotlib.pyplot as plt
-        from IPython.display import display
+        from IPython.display import Image, display
 
         try:
             self.ranking = weighted_ranking(self.assessments, self.weights(), self.score_fn,
@@ -262,8 +270,10 @@ class MaturityExplorer:
         self.output.clear_output(wait=True)
         with self.output:  # the chart and its one-line description, inside the widget
             fig = _ranking_figure(self.ranking, self.weights(), self.target)
-            display(fig)
-        plt.close(fig)
+            png = io.BytesIO()
+            fig.savefig(png, format="png", bbox_inches="tight")
+            display(Image(data=png.getvalue(), format="png"))
+        self.figure = fig
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
