@@ -14,6 +14,7 @@ In a notebook::
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,6 +24,38 @@ import pandas as pd
 
 class CheckFailed(AssertionError):
     """A visible check failed. The message says what was probably done wrong."""
+
+
+def _show_check_failed(shell, etype, value, tb, tb_offset=None):
+    """IPython handler for CheckFailed: the message alone, without the checker's traceback.
+
+    The traceback would show the check's own source (its worked example and the mistakes it
+    looks for) above the message, which buries the feedback and can give answers away. The
+    cell still ends in an error, so Run All, nbgrader's Validate and autograding see a failure.
+    """
+    stb = [f"\x1b[1;31m✗ Check failed.\x1b[0m {value}"]
+    shell._showtraceback(etype, value, stb)
+    return stb
+
+
+def install_notebook_handler() -> bool:
+    """In a notebook kernel, show failed checks as a short message; elsewhere do nothing.
+
+    Runs when this module is imported (``from cxlabs.checks import labNN as checks``).
+    Returns True when the handler was installed.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "set_custom_exc"):
+        return False
+    custom = tuple(getattr(shell, "custom_exceptions", ()) or ())
+    if custom and CheckFailed not in custom:
+        return False  # someone else's handler: leave it alone
+    shell.set_custom_exc((CheckFailed,), _show_check_failed)
+    return True
 
 
 @dataclass
@@ -45,6 +78,8 @@ class Exercise:
         Short title.
     where : str
         Where in the lab to look when the check fails, e.g. ``"Part 2, 'Waiting between teams'"``.
+        It must quote the text of a heading of the lab's notebook (a test holds it against the
+        notebook), and every failure message ends with it.
     hints : tuple of str
         Progressive hints, from a nudge to a specific pointer; never the solution.
     checker : callable
@@ -74,10 +109,29 @@ class Exercise:
         more = " Call .hint() again for a more specific one." if i + 1 < len(self.hints) else ""
         print(f"Hint {i + 1}/{len(self.hints)} for exercise {self.number}: {self.hints[i]}{more}")
 
+    @property
+    def name(self) -> str | None:
+        """The exercise's name in its checks module (``case_times`` for ``checks.case_times``).
+
+        Found by looking the exercise up in the module that defines its checker, so an
+        ``Exercise`` needs no extra argument for it.
+        """
+        module = sys.modules.get(getattr(self.checker, "__module__", None) or "")
+        for key, value in vars(module).items() if module else ():
+            if value is self:
+                return key
+        return None
+
+    def hint_call(self) -> str:
+        """What the learner types for a hint, e.g. ``checks.case_times.hint()``."""
+        return f"checks.{self.name}.hint()" if self.name else ".hint() on this check"
+
     def fail(self, message: str) -> CheckFailed:
-        """A CheckFailed naming the exercise and where to look."""
+        """A CheckFailed naming the exercise, what went wrong, where to look, and how to get a hint."""
         return CheckFailed(f"Exercise {self.number} ({self.title}): {message}\n"
-                           f"  Where to look: {self.where}. Stuck? Run .hint() on this check.")
+                           f"  Where to look: {self.where}.\n"
+                           f"  Stuck? Run {self.hint_call()} for a nudge; run it again for a more "
+                           "specific hint.")
 
 
 def call(ex: Exercise, func, *args, **kwargs):
@@ -117,9 +171,17 @@ def same(a, b, rtol: float = 1e-6) -> bool:
         return False
 
 
+def returned(answer) -> str:
+    """How to name what a learner's function returned, in plain words."""
+    if answer is None:
+        return "nothing (None): did you forget the `return` line at the end of the function?"
+    return f"{type(answer).__name__}."
+
+
 def expect_type(ex: Exercise, answer, kind: type, what: str) -> None:
+    """Fail with a plain message unless ``answer`` is a ``kind``."""
     if not isinstance(answer, kind):
-        raise ex.fail(f"your function should return {what}, but it returned {type(answer).__name__}.")
+        raise ex.fail(f"your function should return {what}, but it returned {returned(answer)}")
 
 
 def expect_columns(ex: Exercise, frame: pd.DataFrame, columns: list[str]) -> None:
@@ -149,3 +211,6 @@ def preview(func, *args, **kwargs):
     except NotImplementedError:
         print("Not answered yet: write the function above, then run this cell again.")
         return None
+
+
+install_notebook_handler()

@@ -1,8 +1,10 @@
 """Plotting defaults for every lab: one colour-blind-safe palette, readable sizes, labelled axes.
 
-Call :func:`use_course_style` once at the top of a lab. Every figure in a lab gets a title,
-axis labels with units, and a one-line text description (:func:`describe`) that a
-screen-reader user can read.
+Importing this module applies the course style once (:func:`use_course_style`; a lab may
+call it again, which is harmless). Every figure in a lab gets a title, axis labels with
+units, and a one-line text description that a screen-reader user can read: :func:`finish`
+does all three, and refuses an empty title, label or description. :func:`figure_problems`
+says what a figure lacks (tests use it on every figure a lab draws).
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 #: Diverging colour map for signed values (correlations, alignments): blue-white-orange.
 DIVERGING = "PuOr_r"
 SEQUENTIAL = "cividis"
+
+
+_STYLE_APPLIED = False
 
 
 def use_course_style() -> None:
@@ -31,6 +36,13 @@ def use_course_style() -> None:
         "axes.labelsize": 11, "legend.frameon": False, "image.cmap": SEQUENTIAL,
         "axes.prop_cycle": mpl.cycler(color=list(PALETTE)),
     })
+    global _STYLE_APPLIED
+    _STYLE_APPLIED = True
+
+
+def style_applied() -> bool:
+    """True once :func:`use_course_style` has run in this process (importing this module runs it)."""
+    return _STYLE_APPLIED
 
 
 def describe(ax, text: str) -> None:
@@ -39,15 +51,69 @@ def describe(ax, text: str) -> None:
     The description is stored on the figure (``fig.cxlabs_description``) so tests can check
     that every figure has one.
     """
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("a figure needs a one-line text description: say what it shows and "
+                         "what to notice, e.g. 'Bar chart of ...; the largest is ...'.")
     fig = ax.figure
     fig.cxlabs_description = text
     print(f"Figure: {text}")
 
 
 def finish(ax, title: str, xlabel: str, ylabel: str, description: str) -> None:
-    """Title, axis labels and text description in one call; use it for every lab figure."""
+    """Title, axis labels and text description in one call; use it for every lab figure.
+
+    Put the unit in brackets in the label of every numeric axis, e.g. ``"lead time (hours)"``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([1, 2, 3], [10, 12, 9])
+    >>> finish(ax, "Orders per day", "day (of March)", "orders (count)",
+    ...        "Line chart of orders over three days; the busiest is day 2.")
+    Figure: Line chart of orders over three days; the busiest is day 2.
+    >>> figure_problems(fig)
+    []
+    """
+    empty = [name for name, value in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel))
+             if not isinstance(value, str) or not value.strip()]
+    if empty:
+        raise ValueError(f"every lab figure needs a title and labelled axes; {empty} is empty.")
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.figure.tight_layout()
     describe(ax, description)
+
+
+def _is_colorbar(ax) -> bool:
+    return ax.get_label() == "<colorbar>" or hasattr(ax, "_colorbar")
+
+
+def figure_problems(fig) -> list[str]:
+    """What a figure lacks by the course's rules; an empty list when it is fine.
+
+    The rules: a text description (:func:`describe`); every plotting area has a title and
+    both axis labels; a unit in brackets on at least one axis label, or on the colour bar of
+    a heatmap.
+    """
+    problems = []
+    if not getattr(fig, "cxlabs_description", "").strip():
+        problems.append("no text description (use cxlabs.plotting.finish or describe)")
+    axes = [ax for ax in fig.axes if not _is_colorbar(ax)]
+    bars = [ax for ax in fig.axes if _is_colorbar(ax)]
+    if not axes:
+        problems.append("no plotting area")
+    for i, ax in enumerate(axes):
+        where = f"axes {i}"
+        if not ax.get_title().strip():
+            problems.append(f"{where}: no title")
+        labels = [ax.get_xlabel(), ax.get_ylabel()]
+        problems += [f"{where}: no {n} label" for n, lab in zip("xy", labels, strict=True) if not lab.strip()]
+        bar_labels = [b.get_ylabel() or b.get_xlabel() for b in bars]
+        if not any("(" in lab for lab in labels + bar_labels):
+            problems.append(f"{where}: no unit in brackets on an axis label, e.g. 'wait (hours)'")
+    return problems
+
+
+use_course_style()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cxlabs.feedback import CheckFailed, Exercise, Mistake, call, diagnose
+from cxlabs.feedback import CheckFailed, Exercise, Mistake, call, diagnose, returned
 
 __all__ = ["CheckFailed", "warm_up", "customers_per_market", "revenue_by_channel",
            "on_time_rate_by_centre", "example_customers", "example_orders",
@@ -123,7 +123,7 @@ def _series(ex: Exercise, answer, what: str) -> pd.Series:
                       "Select one column before aggregating, or use .size() after groupby.")
     if not isinstance(answer, pd.Series):
         raise ex.fail(f"your function should return a pandas Series ({what}), "
-                      f"but it returned {type(answer).__name__}.")
+                      f"but it returned {returned(answer)}")
     return answer
 
 

@@ -405,7 +405,8 @@ def _check_reverifications(ex: Exercise, func) -> None:
                       "the same item was already verified at an earlier step of the same case.")
     if sorted(items) != ["address", "identity"]:
         raise ex.fail("the index should be the data items that were re-verified at least once "
-                      "(values of the verifies column), one row each.")
+                      "(values of the verifies column), one row each. You probably grouped by "
+                      "something else (stage or case_id), or kept items that were verified only once.")
     _right_when_sorted(ex, func, (example_events(shuffled=False),), _reverify_right,
                        "your answer depends on the row order: the 'first' verification of an item is "
                        "the one with the smallest step in the case, not the first row. Sort by case_id "
@@ -591,7 +592,10 @@ def _check_maturity_scores(ex: Exercise, func) -> None:
     expect_type(ex, answer, pd.DataFrame, "a DataFrame indexed by capability")
     expect_columns(ex, answer, ["score", "level"])
     if sorted(str(c) for c in answer.index) != sorted(_MATURITY.index):
-        raise ex.fail("the index should be the capability, one row per capability.")
+        raise ex.fail("the index should be the capability, one row per capability (the worked "
+                      "example has three). You probably kept one row per capability AND dimension, "
+                      "or lost the index with reset_index(): the weighted average over dimensions "
+                      "leaves one row per capability.")
     got = answer.loc[list(_MATURITY.index), ["score", "level"]]
     scores = got["score"].astype(float)
     if not same(scores, _MATURITY["score"]):
