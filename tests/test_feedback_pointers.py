@@ -127,10 +127,11 @@ def test_a_failed_check_in_a_notebook_shows_the_message_not_the_checkers_source(
     assert "_check_case_times" not in shown and "diagnose(" not in shown and "File " not in shown
 
 
-def test_lab01_check_cells_let_run_all_reach_every_exercise():
-    """Lab 01's check cells carry raises-exception: Run All shows every message (the browser test relies on it)."""
+@pytest.mark.parametrize("lab", LABS, ids=[lab.id for lab in LABS])
+def test_check_cells_let_run_all_reach_every_exercise(lab):
+    """Check cells carry raises-exception: Run All shows every message (the browser test relies on it)."""
     for folder in ("solutions", "labs"):
-        nb = nbformat.read(REPO / folder / "lab01" / "lab01_operating_model.ipynb", as_version=4)
+        nb = nbformat.read(REPO / folder / lab.path, as_version=4)
         tests = [c for c in nb.cells
                  if c.metadata.get("nbgrader", {}).get("grade_id", "").endswith("_tests")]
         assert tests and all("raises-exception" in c.metadata.get("tags", []) for c in tests), folder
