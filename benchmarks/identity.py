@@ -70,25 +70,30 @@ def _vocabulary():
 
 
 TEXT = ("first_name", "last_name", "email", "phone", "street", "city", "postcode")
+FEW_VALUES = ("first_name", "last_name", "street", "city", "postcode")  # read as dictionaries
 
 
 def load_keys(folder: Path) -> tuple[pd.Series, dict[str, np.ndarray]]:
     """Record ids, and every key as integer codes (equal normalised values, equal codes; -1
     where missing).
 
-    The text columns are read from Parquet as dictionaries (each distinct value once, rows as
-    indices into it), so normalising touches each distinct value once and no string is hashed
-    per row, except emails, which are nearly all distinct.
+    Columns with few distinct values are read from Parquet as dictionaries (each distinct value
+    once, rows as indices into it), so normalising touches each distinct value once; emails and
+    phones, nearly all distinct, are normalised row by row with whole-column operations.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     tables = [pq.read_table(Path(folder) / f"{t}.parquet", columns=["record_id", *TEXT, "birth_year"],
-                            read_dictionary=list(TEXT)).unify_dictionaries() for t in SOURCES.values()]
+                            read_dictionary=list(FEW_VALUES)).unify_dictionaries() for t in SOURCES.values()]
     ids = pd.concat([t.column("record_id").to_pandas() for t in tables], ignore_index=True)
     raw = {}
     for col in TEXT:  # row codes into one dictionary: the four tables' dictionaries one after another
+        if col not in FEW_VALUES:  # nearly every value distinct: the column is its own dictionary
+            values = pd.concat([t.column(col).to_pandas() for t in tables], ignore_index=True).astype("str")
+            raw[col] = (np.where(values.notna().to_numpy(), np.arange(len(values)), -1), values)
+            continue
         codes, values, offset = [], [], 0
         for t in tables:
             chunks = t.column(col).chunks
@@ -140,9 +145,9 @@ def normalise_codes(raw: dict[str, tuple[np.ndarray, pd.Series]], birth_year: np
     phone_codes, phones = raw["phone"]
     digits = phones.str.replace(r"\D", "", regex=True)
     number = pc.cast(pa.array(digits.fillna("0").array), pa.int64()).to_numpy()  # a trunk 0 falls away
-    width = digits.str.len().to_numpy(dtype=np.int64)
-    kind = np.select([phones.str.startswith("(").to_numpy(bool), phones.str.startswith("0").to_numpy(bool)],
-                     [1, 2], 0)
+    width = digits.str.len().fillna(0).to_numpy(dtype=np.int64)
+    kind = np.select([phones.str.startswith("(").fillna(False).to_numpy(bool),
+                      phones.str.startswith("0").fillna(False).to_numpy(bool)], [1, 2], 0)
     known = phone_codes >= 0
     pc_ = np.maximum(phone_codes, 0)
     value, k, w = number[pc_], kind[pc_], width[pc_]
@@ -197,7 +202,8 @@ def candidate_pairs(codes: dict[str, np.ndarray], blocks=BLOCKS) -> pd.DataFrame
         a, b = _pairs_within_groups(combined)
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         found.append(lo * n + hi)
-    code = np.unique(np.concatenate(found))
+    code = np.sort(np.concatenate(found))  # sort, then drop repeats: faster than np.unique's hashing
+    code = code[np.r_[True, code[1:] != code[:-1]]] if len(code) else code
     return pd.DataFrame({"a": code // n, "b": code % n})
 
 

@@ -115,7 +115,8 @@ def candidate_pairs(keys: pd.DataFrame, blocks: Sequence[Sequence[str]]) -> pd.D
         a, b = pairs["r_x"].to_numpy(), pairs["r_y"].to_numpy()
         first = ids[a] < ids[b]
         found.append(np.where(first, a, b).astype(np.int64) * n + np.where(first, b, a))
-    code = np.unique(np.concatenate(found))
+    code = np.sort(np.concatenate(found))  # sort, then drop repeats: faster than np.unique's hashing
+    code = code[np.r_[True, code[1:] != code[:-1]]] if len(code) else code
     out = pd.DataFrame({"record_id_a": ids[code // n], "record_id_b": ids[code % n]})
     return out.sort_values(["record_id_a", "record_id_b"], ignore_index=True)
 
