@@ -4,7 +4,7 @@ Importing this package registers every table's schema and generator. Build with
 :func:`build_world`; read tables with :func:`cxlabs.load`.
 """
 
-from cxlabs.world import commerce, operating_model, people, privacy, service  # noqa: F401  (registers tables)
+from cxlabs.world import commerce, operating_model, people, privacy, quality, service  # noqa: F401  (registers tables)
 from cxlabs.world.build import all_tables, build_world, content_hash
 from cxlabs.world.registry import (
            DEFAULT_CUSTOMERS,
