@@ -35,7 +35,7 @@ FEED_SOURCES = PROFILE_SOURCES + ("erp",)
 ID_PREFIX = {"crm": "CRM-", "ecom": "WEB-", "loyalty": "LOY-", "support": "SUP-"}
 #: Profiles per source at the default size.
 PROFILE_ROWS = {"crm": 3000, "ecom": 3200, "loyalty": 1600, "support": 1200}
-TEXT_SENTINELS = ("N/A", "unknown", "", "-", "none", "UNKNOWN", "n/a")
+TEXT_SENTINELS = ("N/A", "unknown", "", "-", "none", "UNKNOWN", "n/a", " N/A", "unknown ", "  ")
 SENTINEL_DATE = pd.Timestamp("1900-01-01")
 #: (column, defect) -> defect rate per source (crm, ecom, loyalty, support).
 DEFECT_RATES = {
