@@ -11,6 +11,7 @@ from cxlabs.world import (  # noqa: F401  (registers tables)
     operating_model,
     people,
     privacy,
+    quality,
     service,
 )
 from cxlabs.world.build import all_tables, build_world, content_hash
