@@ -32,6 +32,7 @@ import csv
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -146,11 +147,12 @@ def _sandbox_execute_class():
                     continue
                 where = _cell_label(cell, index)
                 for out in cell.get("outputs", []):
-                    if out.get("output_type") == "error" and out.get("ename") == "CellTimeoutError":
+                    text = "\n".join([out.get("text", ""), out.get("evalue", ""), *out.get("traceback", [])])
+                    if out.get("ename") == "CellTimeoutError":
                         INCIDENTS.append(f"cell {where} ran over the cell time limit")
-                    elif out.get("output_type") == "error" and out.get("ename") == "MemoryError":
+                    elif "MemoryError" in text or out.get("ename") == "MemoryError":
                         INCIDENTS.append(f"cell {where} ran out of memory (MemoryError)")
-                    elif out.get("output_type") == "stream" and "[cxlabs: output cut" in out.get("text", ""):
+                    elif "[cxlabs: output cut" in text:
                         INCIDENTS.append(f"cell {where} printed too much; output cut")
             return nb, resources
 
@@ -289,8 +291,10 @@ class Worker:
                 f"the kernel died in cell {KERNEL_DEATH['cell']} ({how}); "
                 "it and later cells score zero"))
         if not outcome["success"]:
+            print(f"---- {student}: nbgrader failed\n{outcome.get('log', '')}\n{outcome.get('error', '')}",
+                  file=sys.stderr, flush=True)
             result.update(status="failed", reason="nbgrader could not grade it: "
-                          + _last_error(outcome.get("error") or outcome.get("log") or ""))
+                          + _nbgrader_error(outcome.get("log", "") + "\n" + outcome.get("error", "")))
         if INCIDENTS:
             notes = "; ".join(dict.fromkeys(INCIDENTS))
             result["reason"] = f"{result['reason']}; {notes}" if result["reason"] else notes
@@ -355,9 +359,15 @@ def _describe_exit(rc) -> str:
     return f"it exited with status {rc}"
 
 
-def _last_error(text: str) -> str:
-    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-    return (lines[-1] if lines else "unknown error")[:200]
+def _nbgrader_error(text: str) -> str:
+    """The most telling exception line of nbgrader's log (not its generic final one)."""
+    found = [m.group(1) for m in re.finditer(r"^\s*((?:[\w.]+\.)?\w*(?:Error|Exception|Exit)\b.*)$",
+                                             text, flags=re.MULTILINE)]
+    found = [f for f in found if "NbGraderException" not in f] or found
+    if not found:
+        lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+        found = lines[-1:] or ["unknown error"]
+    return found[-1].split("\n")[0][:160]
 
 
 def worker_main(spec_path: str) -> int:
@@ -599,7 +609,7 @@ def grade_cohort(lab: str, workers: int | None = None, time_limit: float = 300.0
                 (base / sub).mkdir(parents=True, exist_ok=True)
             os.chmod(base / "runtime", 0o700)
             (base / "course" / paths["source"].name).symlink_to(paths["source"])
-            box = {"python": sys.executable, "bwrap": bwrap, "runtime_dir": str(base / "runtime"),
+            box = {"python": sys.executable, "bwrap": bwrap,
                    "ro_binds": [*sandbox_binds(world), str(mpl)], "uid": uid_base + i,
                    "memory_mib": memory_mib, "cpu_seconds": int(time_limit) + 10,
                    "env": {"CXLABS_DATA_DIR": str(world), "CXLABS_MPL_CACHE": str(mpl),

@@ -174,7 +174,9 @@ def main(argv: list[str]) -> int:
     workdir = os.environ.get("CXLABS_SANDBOX_WORKDIR") or None
     # The kernel gets a copy of its connection file in the worker's runtime folder, the only
     # writable host folder it sees (its ZeroMQ sockets live there too: KernelManager.ip).
-    runtime = cfg["runtime_dir"]
+    # Always the `runtime` folder next to this worker's config (never a shared folder such as
+    # /tmp: it is chowned to the sandbox user and bound writable into the sandbox).
+    runtime = cfg["runtime_dir"] = os.path.join(os.path.dirname(os.path.abspath(config_path)), "runtime")
     private = os.path.join(runtime, "connection.json")
     with open(connection_file, "rb") as src, open(private, "wb") as dst:
         dst.write(src.read())
