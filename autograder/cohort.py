@@ -701,9 +701,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="grade only this student (repeatable)")
     parser.add_argument("--keep-scratch", action="store_true", help="keep the workers' scratch folder")
     args = parser.parse_args(argv)
-    rows = grade_cohort(args.lab, workers=args.workers, time_limit=args.time_limit,
-                        memory_mib=args.memory_limit, cell_timeout=args.cell_timeout,
-                        students=args.students, keep_scratch=args.keep_scratch)
+    try:
+        rows = grade_cohort(args.lab, workers=args.workers, time_limit=args.time_limit,
+                            memory_mib=args.memory_limit, cell_timeout=args.cell_timeout,
+                            students=args.students, keep_scratch=args.keep_scratch)
+    except KeyboardInterrupt:  # the table of what was graded has been written already
+        print("interrupted", file=sys.stderr)
+        return 130
     return 1 if any(r.status == "crashed" for r in rows) else 0
 
 
