@@ -567,7 +567,7 @@ def grade_cohort(lab: str, workers: int | None = None, time_limit: float = 300.0
                  students: list[str] | None = None, root: Path | None = None,
                  keep_scratch: bool = False, quiet: bool = False) -> list[Row]:
     """Autograde every submission of ``lab``; return the report rows (also written as CSV)."""
-    from nbgrader.api import Gradebook
+    from nbgrader.api import Gradebook, MissingEntry
     from sqlalchemy import exc as sa_exc
 
     bwrap = shutil.which("bwrap")
@@ -584,6 +584,12 @@ def grade_cohort(lab: str, workers: int | None = None, time_limit: float = 300.0
     subs = find_submissions(paths["submitted"], lab)
     if students:
         subs = {s: p for s, p in subs.items() if s in set(students)}
+    with Gradebook(paths["db_url"], paths["course_id"]) as gb:
+        try:
+            gb.find_assignment(lab)
+        except MissingEntry:
+            raise SystemExit(f"{lab} is not in the gradebook ({paths['db_url']}): release it first "
+                             f"with `python autograder/course.py release {lab}`") from None
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
     rows: dict[str, Row] = {s: Row(student=s) for s in subs}
     csv_path = paths["work"] / f"cohort-{lab}.csv"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 import socket
 import sqlite3
 import subprocess
@@ -166,3 +167,37 @@ def test_the_gradebook_is_whole_after_the_parallel_batch(batch):
             sub = gb.find_submission(LAB.id, case.student)
             assert [len(nb.grades) for nb in sub.notebooks] == [cells]
             assert float(batch["rows"][case.student]["score"]) == pytest.approx(sub.score)
+
+
+def hidden_test_lines(root) -> list[str]:
+    """Every non-trivial line of the lab's hidden tests, from the instructor's notebook."""
+    nb = nbformat.read(root / "solutions" / LAB.path, as_version=4)
+    lines = []
+    for cell in nb.cells:
+        inside = False
+        for line in cell.source.splitlines():
+            if "BEGIN HIDDEN TESTS" in line:
+                inside = True
+            elif "END HIDDEN TESTS" in line:
+                inside = False
+            elif inside and len(line.strip()) > 12:
+                lines.append(line.strip())
+    return lines
+
+
+def test_feedback_never_shows_hidden_tests(batch, course_tool):
+    """nbgrader 0.9 puts hidden tests in the feedback; the course config takes them out."""
+    import html
+
+    root = batch["root"]
+    hidden = hidden_test_lines(root)
+    assert hidden, "lab00 has hidden tests"
+    for student in ("good-solution", "good-blank", "memory-bomb"):
+        course_tool.nbgrader("generate_feedback", LAB.id, "--student", student, "--force", root=root)
+        page = root / "autograder" / "work" / "feedback" / student / LAB.id / f"{LAB.notebook}.html"
+        text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+        assert "Score" in text or "score" in text, "the feedback shows the scores"
+        shown = {line.strip() for line in text.splitlines()}
+        leaked = [line for line in hidden if line in shown]
+        assert not leaked, f"{student}'s feedback shows hidden tests: {leaked[:3]}"
+        assert "HIDDEN TESTS" not in text
