@@ -26,6 +26,7 @@ import copy
 import importlib.util
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -76,7 +77,14 @@ class PeakMemory:
         return self.peak
 
 
-def timed(cmd: list[str], env: dict, cwd: Path) -> tuple[float, int, subprocess.CompletedProcess]:
+def cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str], env: dict, cwd: Path) -> tuple[float, int, float, subprocess.CompletedProcess]:
+    """Run ``cmd``; return its wall time, peak memory, CPU seconds (all descendants) and result."""
+    cpu0 = cpu_of_children()
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
@@ -84,7 +92,7 @@ def timed(cmd: list[str], env: dict, cwd: Path) -> tuple[float, int, subprocess.
     out, err = proc.communicate()
     wall = time.perf_counter() - t0
     peak = sampler.close()
-    return wall, peak, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    return wall, peak, cpu_of_children() - cpu0, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def make_cohort(root: Path, lab, n: int) -> dict[str, str]:
@@ -171,14 +179,14 @@ def main(argv: list[str] | None = None) -> int:
                        capture_output=True)
 
         print("\nsequential: nbgrader autograde ...", flush=True)
-        seq_wall, seq_peak, seq = timed([str(nbgrader), "autograde", lab.id, "--force"],
+        seq_wall, seq_peak, seq_cpu, seq = timed([str(nbgrader), "autograde", lab.id, "--force"],
                                         {**env, "CXLABS_COURSE_ROOT": str(seq_root)}, REPO / "autograder")
         if seq.returncode != 0:
             print(seq.stderr[-2000:])
         print(f"  {seq_wall:.1f} s", flush=True)
 
         print(f"parallel: python autograder/cohort.py {lab.id} --workers {workers} ...", flush=True)
-        par_wall, par_peak, par = timed(
+        par_wall, par_peak, par_cpu, par = timed(
             [sys.executable, str(REPO / "autograder" / "cohort.py"), lab.id, "--workers", str(workers)],
             {**env, "CXLABS_COURSE_ROOT": str(par_root)}, REPO)
         if par.returncode != 0:
@@ -190,10 +198,14 @@ def main(argv: list[str] | None = None) -> int:
         differ = [s for s in students if a[s] != b[s]]
         ratio = seq_wall / par_wall
         print()
-        rows = [["sequential nbgrader autograde", f"{seq_wall:.1f}", f"{seq_wall / args.students:.2f}", human(seq_peak)],
-                ["parallel cohort.py", f"{par_wall:.1f}", f"{par_wall / args.students:.2f}", human(par_peak)]]
-        header = ["run", "wall s", "s per submission", "peak memory (all processes)"]
-        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+        n = args.students
+        rows = [["sequential nbgrader autograde", f"{seq_wall:.1f}", f"{seq_wall / n:.2f}",
+                 f"{seq_cpu:.0f}", f"{seq_cpu / n:.2f}", human(seq_peak)],
+                ["parallel cohort.py", f"{par_wall:.1f}", f"{par_wall / n:.2f}",
+                 f"{par_cpu:.0f}", f"{par_cpu / n:.2f}", human(par_peak)]]
+        header = ["run", "wall s", "wall s/submission", "CPU s", "CPU s/submission",
+                  "peak memory (all processes)"]
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         for line in [header, ["-" * w for w in widths], *rows]:
             print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
         print(f"\nspeed-up: {ratio:.2f}x (goal >= {GOAL}x on 2 cores: {'yes' if ratio >= GOAL else 'NO'})")
