@@ -304,7 +304,7 @@ class Worker:
                 sub = gb.find_submission(lab, student)
             except Exception:  # noqa: BLE001  nbgrader failed before creating it
                 sub = None
-            if sub is not None:
+            if sub is not None and outcome["success"]:  # a failed run leaves no usable scores
                 if sub.timestamp:
                     result["timestamp"] = sub.timestamp.isoformat()
                 for snb in sub.notebooks:
@@ -509,7 +509,12 @@ def merge(gb, lab: str, result: dict, paths: dict, maxima: dict) -> None:
     """Write one graded submission into the real gradebook (the only writer)."""
     student = result["student"]
     gb.update_or_create_student(student)
-    kwargs = {"timestamp": result["timestamp"]} if result.get("timestamp") else {}
+    kwargs = {}
+    if result.get("timestamp"):
+        from nbgrader.utils import parse_utc
+
+        with contextlib.suppress(Exception):  # an unreadable timestamp.txt is ignored
+            kwargs["timestamp"] = parse_utc(result["timestamp"])
     gb.update_or_create_submission(lab, student, **kwargs)
     graded = result.get("notebooks") or {}
     for nb_name in maxima:
