@@ -87,9 +87,12 @@ def kernelspec(python: str, config_path: str) -> dict:
     }
 
 
-def bwrap_command(cfg: dict, connection_file: str, kernel_args: list[str], workdir: str | None,
-                  as_root: bool) -> list[str]:
-    """The ``bwrap`` command line that runs the kernel for ``connection_file``."""
+def bwrap_command(cfg: dict, command: list[str], workdir: str | None, as_root: bool) -> list[str]:
+    """The ``bwrap`` command line that runs ``command`` (the kernel) in the sandbox.
+
+    ``cfg`` is the worker's sandbox configuration (see ``cohort.py``); ``workdir`` the
+    learner's submitted files, mounted read-only as the working directory.
+    """
     cmd = [cfg.get("bwrap", "bwrap"), "--die-with-parent", "--new-session",
            "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
            "--unshare-cgroup-try", "--hostname", "sandbox"]
@@ -133,9 +136,7 @@ def bwrap_command(cfg: dict, connection_file: str, kernel_args: list[str], workd
         uid = str(cfg["uid"])
         cmd += ["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                 "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
-    cmd += [cfg["python"], "-c", BOOTSTRAP, "-f", connection_file,
-            "--IPKernelApp.capture_fd_output=True", *kernel_args]
-    return cmd
+    return cmd + command
 
 
 def _ancestors(path: str) -> list[str]:
@@ -143,7 +144,8 @@ def _ancestors(path: str) -> list[str]:
     return ["/" + "/".join(parts[:i]) for i in range(1, len(parts) + 1)]
 
 
-def _limits(cfg: dict, as_root: bool):
+def limits(cfg: dict, as_root: bool):
+    """``preexec_fn`` that sets the sandbox's resource limits (before ``bwrap`` starts)."""
     def apply() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         memory = cfg["memory_mib"] * MIB
@@ -184,10 +186,12 @@ def main(argv: list[str]) -> int:
     if as_root:  # the dedicated uid must read its connection file and bind its sockets
         os.chown(private, cfg["uid"], cfg["uid"])
         os.chown(runtime, cfg["uid"], cfg["uid"])
-    cmd = bwrap_command(cfg, private, kernel_args, workdir, as_root)
+    kernel = [cfg["python"], "-c", BOOTSTRAP, "-f", private, "--IPKernelApp.capture_fd_output=True",
+              *kernel_args]
+    cmd = bwrap_command(cfg, kernel, workdir, as_root)
     log = os.environ.get("CXLABS_SANDBOX_LOG")  # debugging: where the sandbox's stderr goes
     with open(log or os.devnull, "ab") as err:
-        proc = subprocess.Popen(cmd, preexec_fn=_limits(cfg, as_root), stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(cmd, preexec_fn=limits(cfg, as_root), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=err)
 
     def stop(signum, frame):  # nbgrader shutting the kernel down

@@ -17,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -29,6 +30,77 @@ pytestmark = pytest.mark.notebooks
 
 LAB, OTHER = lab("lab00"), lab("lab01")
 TIME_LIMIT, CELL_TIMEOUT, MEMORY_MIB = 60, 20, 1536
+
+
+_PROBE = """
+import json, os, resource, socket
+out = {"uid": os.getuid(), "cwd": os.getcwd(), "root": sorted(os.listdir("/")),
+       "as": resource.getrlimit(resource.RLIMIT_AS)[0], "own": sorted(os.listdir("."))}
+for name, path in [("repo", REPO), ("home", "/root"), ("world", WORLD)]:
+    try:
+        out[name] = sorted(os.listdir(path))
+    except OSError as exc:
+        out[name] = type(exc).__name__
+try:
+    socket.create_connection(("127.0.0.1", PORT), timeout=2)
+    out["net"] = "connected"
+except OSError as exc:
+    out["net"] = type(exc).__name__
+try:
+    open("evil.txt", "w")
+    out["write"] = "wrote"
+except OSError as exc:
+    out["write"] = type(exc).__name__
+print(json.dumps(out))
+"""
+
+
+def test_the_sandbox_alone(tmp_path, world42):
+    """One program in the sandbox, as the kernel runs: who it is, what it sees, what it may do."""
+    import json
+    import os
+
+    sys.path.insert(0, str(REPO / "autograder"))
+    import sandbox
+
+    bwrap = require_system("bwrap")["bwrap"]
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    mine = tmp_path / "submission"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    os.chmod(mine, 0o755)
+    os.chmod(mine / "notes.txt", 0o644)
+    import cxlabs
+
+    cfg = {"python": sys.executable, "bwrap": bwrap, "runtime_dir": str(runtime), "uid": 61099,
+           "memory_mib": 1024, "cpu_seconds": 30,
+           "ro_binds": sorted({sys.prefix, sys.base_prefix, str(Path(cxlabs.__file__).parents[1])})}
+    listener = Listener()
+    probe = (_PROBE.replace("REPO", repr(str(REPO))).replace("WORLD", repr(str(world42)))
+             .replace("PORT", str(listener.port)))
+    as_root = os.geteuid() == 0
+    try:
+        done = subprocess.run(sandbox.bwrap_command(cfg, [sys.executable, "-c", probe], str(mine), as_root),
+                              preexec_fn=sandbox.limits(cfg, as_root), capture_output=True, text=True,
+                              timeout=60)
+    finally:
+        listener.close()
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    if as_root:
+        assert seen["uid"] == 61099, "as root, the kernel runs as the worker's own unprivileged uid"
+    assert seen["cwd"] == sandbox.WORKDIR and seen["own"] == ["notes.txt"]
+    repo = seen["repo"] if isinstance(seen["repo"], list) else []
+    assert not {"solutions", "autograder", "labs", "tests"} & set(repo), \
+        f"of the repository, only the environment and cxlabs' source are there: {repo}"
+    assert seen["world"] == "FileNotFoundError", "only the folders it is given are there"
+    assert seen["home"] in ("FileNotFoundError", "PermissionError", [".pyenv"])
+    assert seen["net"] in ("ConnectionRefusedError", "OSError"), "no way to the host's loopback"
+    assert listener.received == []
+    assert seen["write"] in ("OSError", "PermissionError"), "its own files are read-only"
+    assert seen["as"] == 1024 * 2**20, "the memory limit applies"
+    assert not (mine / "evil.txt").exists()
 
 
 class Listener:
