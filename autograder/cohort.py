@@ -466,6 +466,14 @@ class WorkerProcess:
         self.proc = None
 
 
+def cores() -> int:
+    """The cores this process may use (its CPU affinity; falls back to the CPU count)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 def find_submissions(submitted: Path, lab: str) -> dict[str, Path]:
     if not submitted.is_dir():
         return {}
@@ -584,7 +592,7 @@ def grade_cohort(lab: str, workers: int | None = None, time_limit: float = 300.0
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
     cfg = load_config(root)
     paths = course_paths(cfg)
-    workers = workers or os.cpu_count() or 1
+    workers = workers or cores()
     cell_timeout = int(min(cell_timeout or paths["cell_timeout"], time_limit))
     subs = find_submissions(paths["submitted"], lab)
     if students:
