@@ -82,11 +82,24 @@ def copy_assignment_definition(src_url: str, dst_url: str, course_id: str, lab: 
                                students: list[str]) -> dict:
     """Copy ``lab``'s notebooks and cells (and students' extensions) into a new gradebook.
 
-    Returns ``{notebook: {grade_cell: max_score}}``.
+    A SQLite gradebook is copied whole (the backup API gives a consistent snapshot); any
+    other database (PostgreSQL) is copied through nbgrader's API. Returns
+    ``{notebook: {grade_cell: max_score}}``.
     """
     from nbgrader.api import Gradebook, MissingEntry
 
     maxima: dict[str, dict[str, float]] = {}
+    if src_url.startswith("sqlite:///") and dst_url.startswith("sqlite:///"):
+        # SQLite (the default): a consistent snapshot of the whole file, in milliseconds
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(src_url[len("sqlite:///"):])) as src, \
+                contextlib.closing(sqlite3.connect(dst_url[len("sqlite:///"):])) as dst:
+            src.backup(dst)
+        with Gradebook(dst_url, course_id) as dst:
+            for nb in dst.find_assignment(lab).notebooks:
+                maxima[nb.name] = {c.name: c.max_score for c in [*nb.grade_cells, *nb.task_cells]}
+        return maxima
     with Gradebook(src_url, course_id) as src, Gradebook(dst_url, course_id) as dst:
         assignment = src.find_assignment(lab)
         dst.update_or_create_assignment(lab, duedate=assignment.duedate)
@@ -277,7 +290,10 @@ class Worker:
         self.coursedir.assignment_id, self.coursedir.student_id = lab, student
         app = Autograde(coursedir=self.coursedir, config=self.cfg)
         app.force, app.create_student = True, True
+        t0 = time.time()
         outcome = capture_log(app)
+        print(f"{student}: prepared in {t0 - started:.2f} s, nbgrader autograde {time.time() - t0:.2f} s",
+              file=sys.stderr, flush=True)
 
         kernel = json.loads(status_file.read_text()) if status_file.is_file() else {}
         if kernel.get("deadline"):
@@ -374,6 +390,15 @@ def worker_main(spec_path: str) -> int:
     """Child process: read jobs (JSON lines) on stdin, answer with results on stdout."""
     proto = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # anything else printed goes to the worker's log, not the protocol
+    # The slow imports first (about 5 s): the parent starts workers before it has prepared
+    # their scratch courses, and says "go" when the spec file is written.
+    import nbclient  # noqa: F401
+    import nbgrader.api  # noqa: F401
+    import nbgrader.converters  # noqa: F401
+    import nbgrader.preprocessors  # noqa: F401
+
+    if not sys.stdin.readline():
+        return 0  # not needed after all
     worker = Worker(json.loads(Path(spec_path).read_text()))
     proto.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
@@ -410,16 +435,27 @@ class WorkerProcess:
     def __init__(self, spec_path: Path, log_path: Path):
         self.spec_path, self.log_path = spec_path, log_path
         self.proc = None
+        self.ready = False
         self.lines: queue.Queue = queue.Queue()
 
-    def start(self) -> None:
+    def start(self, go: bool = True) -> None:
+        """Start the process; with ``go``, let it read its spec (which must exist) at once."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, str(Path(__file__).resolve()), "--worker", str(self.spec_path)],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
                 start_new_session=True)
+        self.ready = False
         self.lines = queue.Queue()
         threading.Thread(target=self._read, args=(self.proc, self.lines), daemon=True).start()
+        if go:
+            self.go()
+
+    def go(self) -> None:
+        with contextlib.suppress(OSError):
+            self.proc.stdin.write("go\n")
+            self.proc.stdin.flush()
 
     @staticmethod
     def _read(proc, lines: queue.Queue) -> None:
@@ -431,8 +467,17 @@ class WorkerProcess:
         """Send ``job`` (or just wait for readiness) and return the answer, or None."""
         if self.proc is None or self.proc.poll() is not None:
             self.start()
-            if self.request(None, timeout=300) is None:
+        if not self.ready:
+            try:
+                line = self.lines.get(timeout=300)
+            except queue.Empty:
+                line = None
+            if line is None:
+                self.kill()
                 return None
+            self.ready = True
+        if job is None:
+            return {"ready": True}
         if job is not None:
             try:
                 self.proc.stdin.write(json.dumps(job) + "\n")
@@ -580,9 +625,6 @@ def grade_cohort(lab: str, workers: int | None = None, time_limit: float = 300.0
                  students: list[str] | None = None, root: Path | None = None,
                  keep_scratch: bool = False, quiet: bool = False) -> list[Row]:
     """Autograde every submission of ``lab``; return the report rows (also written as CSV)."""
-    from nbgrader.api import Gradebook, MissingEntry
-    from sqlalchemy import exc as sa_exc
-
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SystemExit("cohort grading needs bubblewrap (`bwrap`): sh tests/system-packages.sh")
@@ -590,9 +632,34 @@ def grade_cohort(lab: str, workers: int | None = None, time_limit: float = 300.0
     bindir = str(Path(sys.executable).parent)
     if not os.environ.get("PATH", "").startswith(bindir + os.pathsep):
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    workers = workers or cores()
+    scratch = Path(tempfile.mkdtemp(prefix="cxlabs-cohort-"))
+    # Workers import nbgrader (seconds) while this process prepares their scratch courses.
+    pool = [WorkerProcess(scratch / f"w{i}" / "worker.json", scratch / f"worker{i}.log")
+            for i in range(workers)]
+    for wp in pool:
+        wp.start(go=False)
+    try:
+        return _grade_cohort(lab, pool, scratch, time_limit, memory_mib, cell_timeout, students,
+                             root, keep_scratch, quiet)
+    finally:
+        for wp in pool:
+            wp.kill()
+        if keep_scratch:
+            print(f"scratch folder kept: {scratch}")
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _grade_cohort(lab, pool, scratch, time_limit, memory_mib, cell_timeout, students, root,
+                  keep_scratch, quiet) -> list[Row]:
+    bwrap = shutil.which("bwrap")
+    workers = len(pool)
+    from nbgrader.api import Gradebook, MissingEntry
+    from sqlalchemy import exc as sa_exc
+
     cfg = load_config(root)
     paths = course_paths(cfg)
-    workers = workers or cores()
     cell_timeout = int(min(cell_timeout or paths["cell_timeout"], time_limit))
     subs = find_submissions(paths["submitted"], lab)
     if students:
@@ -606,8 +673,6 @@ def grade_cohort(lab: str, workers: int | None = None, time_limit: float = 300.0
     say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
     rows: dict[str, Row] = {s: Row(student=s) for s in subs}
     csv_path = paths["work"] / f"cohort-{lab}.csv"
-    scratch = Path(tempfile.mkdtemp(prefix=f"cxlabs-cohort-{lab}-"))
-    pool: list[WorkerProcess] = []
     try:
         template = scratch / "template.db"
         maxima = copy_assignment_definition(paths["db_url"], f"sqlite:///{template}",
@@ -640,7 +705,10 @@ def grade_cohort(lab: str, workers: int | None = None, time_limit: float = 300.0
             spec = {"base": str(base), "lab": lab, "template": str(template), "maxima": maxima,
                     "time_limit": time_limit, "cell_timeout": cell_timeout}
             (base / "worker.json").write_text(json.dumps(spec))
-            pool.append(WorkerProcess(base / "worker.json", scratch / f"worker{i}.log"))
+            pool[i].go()
+        for wp in pool[len(subs):]:  # more workers than submissions
+            wp.kill()
+        active = pool[:len(subs)]
 
         jobs: queue.Queue = queue.Queue()
         for student, path in subs.items():
@@ -663,7 +731,7 @@ def grade_cohort(lab: str, workers: int | None = None, time_limit: float = 300.0
                 answer.setdefault("seconds", round(time.time() - started, 2))
                 results.put(answer)
 
-        threads = [threading.Thread(target=serve, args=(wp,), daemon=True) for wp in pool]
+        threads = [threading.Thread(target=serve, args=(wp,), daemon=True) for wp in active]
         for t in threads:
             t.start()
         done = 0
@@ -687,18 +755,12 @@ def grade_cohort(lab: str, workers: int | None = None, time_limit: float = 300.0
         for t in threads:
             t.join()
     finally:
-        for wp in pool:
-            wp.kill()
         ordered = [rows[s] for s in sorted(rows)]
         write_csv(ordered, csv_path)
         if not quiet:
             print()
             print_table(ordered)
             print(f"\ngrade table written to {csv_path}")
-        if keep_scratch:
-            print(f"scratch folder kept: {scratch}")
-        else:
-            shutil.rmtree(scratch, ignore_errors=True)
     return ordered
 
 
