@@ -50,10 +50,16 @@ def course_tool():
 
 
 class PeakMemory:
-    """Peak total resident memory of a process and all its descendants, sampled."""
+    """Peak total resident memory and CPU time of a process and all its descendants, sampled.
+
+    CPU time is summed per process from its last sample (``RUSAGE_CHILDREN`` would miss
+    kernels that end by a kill and are never waited for), so each process's last fraction
+    of a sampling interval is missed, the same way in both runs.
+    """
 
     def __init__(self, proc: subprocess.Popen, every: float = 0.2):
         self.root, self.every, self.peak = psutil.Process(proc.pid), every, 0
+        self.cpu: dict[tuple[int, float], float] = {}
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -68,6 +74,8 @@ class PeakMemory:
             for p in procs:
                 with contextlib.suppress(psutil.Error):
                     total += p.memory_info().rss
+                    times = p.cpu_times()
+                    self.cpu[(p.pid, p.create_time())] = times.user + times.system
             self.peak = max(self.peak, total)
             self.stop.wait(self.every)
 
@@ -92,7 +100,8 @@ def timed(cmd: list[str], env: dict, cwd: Path) -> tuple[float, int, float, subp
     out, err = proc.communicate()
     wall = time.perf_counter() - t0
     peak = sampler.close()
-    return wall, peak, cpu_of_children() - cpu0, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    cpu = max(cpu_of_children() - cpu0, sum(sampler.cpu.values()))
+    return wall, peak, cpu, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
 def make_cohort(root: Path, lab, n: int) -> dict[str, str]:
