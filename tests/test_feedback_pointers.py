@@ -96,6 +96,12 @@ def test_every_failure_says_what_where_and_how_to_get_a_hint(lab, name, wrong):
     what = message.split("\n")[0].split("): ", 1)[1]
     assert len(what.split()) >= 5, f"say in plain words what went wrong, not just {what!r}"
     assert "Traceback" not in message and "dtype" not in message
+    if wrong == "not written":
+        assert "not answered yet" in message
+    if wrong == "crashes":
+        assert "raised KeyError" in message
+    if wrong == "not a function":
+        assert "expected a function" in message
 
 
 def test_hints_come_in_order_then_repeat(capsys):
