@@ -75,6 +75,11 @@ def test_lab01_widget_draws_a_readable_figure(figures):
     assert "ex6_explore" in cells, "the maturity explorer should draw its chart when the cell runs"
 
 
+def test_lab02_widget_draws_a_readable_figure(figures):
+    cells = [cell for cell, _ in figures["lab02"]]
+    assert "ex7_explore" in cells, "the threshold explorer should draw its chart when the cell runs"
+
+
 def test_importing_plotting_applies_the_course_style():
     import subprocess
     import sys

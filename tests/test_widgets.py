@@ -126,3 +126,105 @@ def test_explorer_waits_for_an_unanswered_exercise(capsys):
     assert "Not answered yet" in capsys.readouterr().out
     assert maturity_explorer(ASSESS, lambda a, w: 1 / 0, {"data": 1, "people": 1}) is None
     assert "ZeroDivisionError" in capsys.readouterr().out
+
+
+# -- Lab 02: the threshold explorer -------------------------------------------------------------
+# Five records, two people: p1 = a, b, c; p2 = d, e. The pair c-d is a hard negative (relatives)
+# with a high weight; the pair a-c is a true pair with a low weight (a typo).
+PAIRS = pd.DataFrame({"record_id_a": ["a", "b", "c", "d", "a"], "record_id_b": ["b", "c", "d", "e", "c"],
+                      "is_match": pd.array([True, True, False, True, pd.NA], dtype="boolean")},
+                     index=[10, 11, 12, 13, 14])
+WEIGHTS = pd.Series([25.0, 18.0, 14.0, 20.0, 4.0], index=PAIRS.index)
+IDS = pd.Series(list("abcde"))
+REVIEW = pd.DataFrame({"record_id": list("abcde"), "person": ["p1", "p1", "p1", "p2", "p2"]})
+
+
+def components(record_ids, matches):
+    """A reference clustering written for the test: label = smallest id of the component."""
+    label = {r: r for r in record_ids}
+
+    def root(r):
+        while label[r] != r:
+            r = label[r]
+        return r
+
+    for a, b in zip(matches["record_id_a"], matches["record_id_b"], strict=True):
+        ra, rb = root(a), root(b)
+        label[max(ra, rb)] = min(ra, rb)
+    return pd.Series({r: root(r) for r in record_ids})
+
+
+@pytest.mark.parametrize("threshold, expected", [
+    # below the hard negative: everyone in one customer, which mixes two people
+    (10, dict(precision=0.75, recall=1.0, pairs_merged=4, customers=1, largest=5, over_merged=1, split=0)),
+    # above it: two customers, both right
+    (15, dict(precision=1.0, recall=1.0, pairs_merged=3, customers=2, largest=3, over_merged=0, split=0)),
+    # above b-c too: p1 is split in two
+    (19, dict(precision=1.0, recall=2 / 3, pairs_merged=2, customers=3, largest=2, over_merged=0, split=1)),
+    # the unreviewed pair counts among pairs merged, not in precision
+    (0, dict(precision=0.75, recall=1.0, pairs_merged=5, customers=1, largest=5, over_merged=1, split=0)),
+])
+def test_threshold_consequences(threshold, expected):
+    from cxlabs.widgets import threshold_consequences
+
+    got = threshold_consequences(PAIRS, WEIGHTS, threshold, components, IDS, REVIEW)
+    assert got == pytest.approx({"threshold": float(threshold), **expected})
+
+
+def test_threshold_at_exactly_a_weight_matches_that_pair():
+    from cxlabs.widgets import threshold_consequences
+
+    assert threshold_consequences(PAIRS, WEIGHTS, 14.0, components, IDS, REVIEW)["pairs_merged"] == 4
+
+
+def test_threshold_above_every_weight_has_no_precision_and_one_customer_per_record():
+    from cxlabs.widgets import threshold_consequences, threshold_summary
+
+    got = threshold_consequences(PAIRS, WEIGHTS, 99, components, IDS, REVIEW)
+    assert np.isnan(got["precision"]) and got["recall"] == 0 and got["customers"] == 5
+    assert "n/a (no reviewed pair reaches it)" in threshold_summary(got)
+
+
+def test_threshold_bad_input_gets_plain_errors():
+    from cxlabs.widgets import threshold_consequences
+
+    with pytest.raises(ValueError, match="missing column"):
+        threshold_consequences(PAIRS.drop(columns="is_match"), WEIGHTS, 10, components, IDS, REVIEW)
+    with pytest.raises(ValueError, match="same index as comparisons"):
+        threshold_consequences(PAIRS, WEIGHTS.reset_index(drop=True), 10, components, IDS, REVIEW)
+    with pytest.raises(TypeError, match="function itself"):
+        threshold_consequences(PAIRS, WEIGHTS, 10, components(IDS, PAIRS), IDS, REVIEW)
+    with pytest.raises(TypeError, match="should return a Series"):
+        threshold_consequences(PAIRS, WEIGHTS, 10, lambda ids, m: list(ids), IDS, REVIEW)
+    with pytest.raises(ValueError, match="left out 3 record"):
+        threshold_consequences(PAIRS, WEIGHTS, 19, lambda ids, m: components(ids, m).loc[["a", "b"]],
+                               IDS, REVIEW)
+
+
+def test_threshold_explorer_moves_with_its_slider():
+    from cxlabs.widgets import threshold_explorer
+
+    explorer = threshold_explorer(PAIRS, WEIGHTS, components, IDS, REVIEW, start=15.0)
+    assert explorer.consequences["customers"] == 2
+    assert "At 15.0 bits" in explorer.summary.value and "0 reviewed clusters mix people" in explorer.summary.value
+    assert figure_problems(explorer.figure) == []
+    first = explorer.figure
+    explorer.slider.value = 10.0
+    assert explorer.consequences["over_merged"] == 1
+    assert "1 reviewed clusters mix people" in explorer.summary.value
+    assert explorer.figure is not first and "At 10.0 bits" in explorer.figure.cxlabs_description
+    explorer.reset.click()
+    assert explorer.slider.value == 15.0 and explorer.consequences["customers"] == 2
+    assert "application/vnd.jupyter.widget-view+json" in explorer._repr_mimebundle_()
+
+
+def test_threshold_explorer_waits_for_an_unanswered_exercise(capsys):
+    from cxlabs.widgets import threshold_explorer
+
+    def blank(record_ids, matches):
+        raise NotImplementedError()
+
+    assert threshold_explorer(PAIRS, WEIGHTS, blank, IDS, REVIEW, start=15.0) is None
+    assert "Not answered yet" in capsys.readouterr().out
+    assert threshold_explorer(PAIRS, WEIGHTS, lambda i, m: 1 / 0, IDS, REVIEW, start=15.0) is None
+    assert "ZeroDivisionError" in capsys.readouterr().out
