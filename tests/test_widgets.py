@@ -1,4 +1,4 @@
-"""cxlabs.widgets: the function behind lab 01's maturity-weights control, and the control itself."""
+"""cxlabs.widgets: the functions behind the labs' controls (lab 01 maturity weights, lab 02 threshold) and the controls."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from test_checks_lab02 import good_cluster
 
 from cxlabs.plotting import figure_problems
 from cxlabs.widgets import maturity_explorer, ranking_summary, weighted_ranking
@@ -137,21 +138,7 @@ PAIRS = pd.DataFrame({"record_id_a": ["a", "b", "c", "d", "a"], "record_id_b": [
 WEIGHTS = pd.Series([25.0, 18.0, 14.0, 20.0, 4.0], index=PAIRS.index)
 IDS = pd.Series(list("abcde"))
 REVIEW = pd.DataFrame({"record_id": list("abcde"), "person": ["p1", "p1", "p1", "p2", "p2"]})
-
-
-def components(record_ids, matches):
-    """A reference clustering written for the test: label = smallest id of the component."""
-    label = {r: r for r in record_ids}
-
-    def root(r):
-        while label[r] != r:
-            r = label[r]
-        return r
-
-    for a, b in zip(matches["record_id_a"], matches["record_id_b"], strict=True):
-        ra, rb = root(a), root(b)
-        label[max(ra, rb)] = min(ra, rb)
-    return pd.Series({r: root(r) for r in record_ids})
+components = good_cluster  # a reference clustering: label = smallest id of the component
 
 
 @pytest.mark.parametrize("threshold, expected", [

@@ -205,6 +205,19 @@ def _ipywidgets():
     return ipywidgets
 
 
+def _answered(trial: Callable[[], object], function_name: str) -> bool:
+    """Run ``trial`` once; False, with a plain note, if the learner's function is not ready."""
+    try:
+        trial()
+    except NotImplementedError:
+        print(f"Not answered yet: write {function_name} above, then run this cell again.")
+        return False
+    except Exception as exc:  # noqa: BLE001 - learner code: explain, do not stop Run All
+        print(f"The explorer needs a working {function_name}; it raised {type(exc).__name__}: {exc}")
+        return False
+    return True
+
+
 class _Explorer:
     """What every explorer shares: a one-line summary and a chart, redrawn on every change.
 
@@ -334,13 +347,8 @@ def maturity_explorer(assessments: pd.DataFrame, score_fn: ScoreFn, weights: Map
     >>> explorer.sliders["people"].value = 3.0                               # doctest: +SKIP
     >>> explorer.ranking.index[0]                                            # doctest: +SKIP
     """
-    try:
-        weighted_ranking(assessments, weights, score_fn, target=target)
-    except NotImplementedError:
-        print("Not answered yet: write maturity_scores above, then run this cell again.")
-        return None
-    except Exception as exc:  # noqa: BLE001 - learner code: explain, do not stop Run All
-        print(f"The explorer needs a working maturity_scores; it raised {type(exc).__name__}: {exc}")
+    if not _answered(lambda: weighted_ranking(assessments, weights, score_fn, target=target),
+                     "maturity_scores"):
         return None
     return MaturityExplorer(assessments, score_fn, weights, target=target, max_weight=max_weight)
 
@@ -572,12 +580,7 @@ def threshold_explorer(comparisons: pd.DataFrame, weights: pd.Series, cluster_fn
     >>> explorer.slider.value = 30.0                                        # doctest: +SKIP
     >>> explorer.consequences["over_merged"]                                # doctest: +SKIP
     """
-    try:
-        threshold_consequences(comparisons, weights, start, cluster_fn, record_ids, review)
-    except NotImplementedError:
-        print("Not answered yet: write cluster above, then run this cell again.")
-        return None
-    except Exception as exc:  # noqa: BLE001 - learner code: explain, do not stop Run All
-        print(f"The explorer needs a working cluster; it raised {type(exc).__name__}: {exc}")
+    if not _answered(lambda: threshold_consequences(comparisons, weights, start, cluster_fn,
+                                                    record_ids, review), "cluster"):
         return None
     return ThresholdExplorer(comparisons, weights, cluster_fn, record_ids, review, start=start)
