@@ -175,7 +175,12 @@ def grader_module(lab_id: str):
 
 
 def exercises(lab_id: str) -> list[Graded]:
+    """The graded exercises of a lab, from its grader module."""
     return list(grader_module(lab_id).EXERCISES)
+
+
+def has_grader(lab_id: str) -> bool:
+    return (GRADERS / f"{lab_id}.py").is_file()
 
 
 # ---- plans: the cases of every exercise, with their inputs written for the kernel -------------
@@ -330,14 +335,17 @@ def run_in_process(function, case: Case) -> dict:
 
 
 def grade_namespace(lab_id: str, namespace: dict, worlds: Sequence[World],
-                    plan: Plan | None = None) -> dict[str, Verdict]:
+                    plan: Plan | None = None, cells: Sequence[str] | None = None) -> dict[str, Verdict]:
     """Grade the functions in ``namespace`` (a notebook run as Python): ``{cell: Verdict}``.
 
     For tests: the same cases, encoding and checks as grading a submission, in one process.
+    ``cells`` limits grading to these test cells.
     """
     plan = plan or build_plan(lab_id, worlds)
     out = {}
     for cell, items in plan.cases.items():
+        if cells is not None and cell not in cells:
+            continue
         function = namespace.get(plan.functions[cell])
         received = []
         for cid, case, _ in items:
