@@ -45,8 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-import sandbox  # noqa: E402  (autograder/sandbox.py, the kernel launcher)
+sys.path.insert(0, str(HERE))  # sandboxed_autograde.py, grading.py, sandbox.py
 
 REPO = HERE.parent
 SLACK_SECONDS = 90      # grader's own time per submission (kernel start, saving) beyond --time-limit
@@ -133,63 +132,6 @@ def copy_assignment_definition(src_url: str, dst_url: str, course_id: str, lab: 
 
 # ---- the worker (a child process: imports nbgrader once, grades one submission at a time) -----
 
-INCIDENTS: list[str] = []
-KERNEL_DEATH: dict = {}
-
-
-def _sandbox_execute_class():
-    """nbgrader's Execute, forced onto the sandbox kernel, surviving a dead kernel."""
-    from nbclient.exceptions import DeadKernelError
-    from nbformat import NotebookNode
-    from nbgrader.preprocessors import Execute
-
-    class SandboxExecute(Execute):
-        """Execute every cell in the sandboxed kernel, whatever kernel the notebook names.
-
-        When the kernel dies (crash, ``os._exit``, memory, the wall-time deadline), the cell
-        that was running and every later code cell get an error output instead of
-        stopping the whole notebook, so the cells that passed before keep their points.
-        """
-
-        def preprocess(self, nb, resources=None, km=None):
-            self.kernel_name = sandbox.KERNEL_NAME
-            self._dead = None
-            nb, resources = super().preprocess(nb, resources, km)
-            for index, cell in enumerate(nb.cells):
-                if cell.cell_type != "code":
-                    continue
-                where = _cell_label(cell, index)
-                for out in cell.get("outputs", []):
-                    text = "\n".join([out.get("text", ""), out.get("evalue", ""), *out.get("traceback", [])])
-                    if out.get("ename") == "CellTimeoutError":
-                        INCIDENTS.append(f"cell {where} ran over the cell time limit")
-                    elif "MemoryError" in text or out.get("ename") == "MemoryError":
-                        INCIDENTS.append(f"cell {where} ran out of memory (MemoryError)")
-                    elif "[cxlabs: output cut" in text:
-                        INCIDENTS.append(f"cell {where} printed too much; output cut")
-            return nb, resources
-
-        def preprocess_cell(self, cell, resources, index):
-            if self._dead is not None:
-                if cell.cell_type == "code":
-                    cell.outputs = [_error_output("KernelDied", "not run: the kernel died earlier")]
-                return cell, self.resources
-            try:
-                return super().preprocess_cell(cell, resources, index)
-            except DeadKernelError as exc:
-                self._dead = index
-                KERNEL_DEATH.update(cell=_cell_label(cell, index), error=str(exc)[:200])
-                cell.outputs = list(cell.get("outputs", [])) + [
-                    _error_output("KernelDied", "the kernel died while running this cell")]
-                return cell, self.resources
-
-    def _error_output(ename, evalue):
-        return NotebookNode(output_type="error", ename=ename, evalue=evalue,
-                            traceback=[f"{ename}: {evalue}"])
-
-    return SandboxExecute
-
-
 def _cell_label(cell, index: int) -> str:
     grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
     return grade_id or f"#{index + 1}"
@@ -223,23 +165,20 @@ class Worker:
         self.base = Path(spec["base"])
         self.course = self.base / "course"
         self.work = self.course / "autograder" / "work"
-        self.runtime = self.base / "runtime"
-        os.environ["JUPYTER_PATH"] = str(self.base / "share")
         os.environ["JUPYTER_RUNTIME_DIR"] = str(self.base / "jupyter-runtime")
-        os.environ["CXLABS_SANDBOX_STATUS"] = str(self.base / "status.json")
         cfg = load_config(self.course)
         from nbgrader.converters import Autograde
+        from sandboxed_autograde import Run, SandboxedAutograde
 
+        # The graded cases (and their references) are computed once per worker, here.
+        Run.configure(self.base, spec["shared"], deadline_seconds=spec["time_limit"])
         defaults = list(Autograde.class_traits()["autograde_preprocessors"].default())
-        execute = _sandbox_execute_class()
         cfg.Autograde.autograde_preprocessors = [
-            execute if getattr(p, "__name__", "") == "Execute" else p for p in defaults]
+            SandboxedAutograde if getattr(p, "__name__", "") == "Execute" else p for p in defaults]
         cfg.CourseDirectory.root = str(self.course)
         cfg.CourseDirectory.db_url = f"sqlite:///{self.work / 'gradebook.db'}"
         cfg.Execute.timeout = int(spec["cell_timeout"])
-        cfg.Execute.kernel_name = sandbox.KERNEL_NAME
-        cfg.KernelManager.transport = "ipc"
-        cfg.KernelManager.ip = str(self.runtime / "kernel")
+        cfg.SandboxedAutograde.time_limit = int(spec["time_limit"])
         self.cfg = cfg
         from nbgrader.coursedir import CourseDirectory
 
@@ -253,22 +192,20 @@ class Worker:
         from nbgrader.utils import capture_log
 
         lab, student = self.spec["lab"], job["student"]
+        from sandboxed_autograde import SandboxedAutograde
+
         started = time.time()
-        INCIDENTS.clear()
-        KERNEL_DEATH.clear()
+        incidents: list[str] = []
+        SandboxedAutograde.last = {}
         for folder in (self.submitted, self.autograded):
             shutil.rmtree(folder, ignore_errors=True)
-        for leftover in self.runtime.glob("*"):
-            leftover.unlink()
-        status_file = Path(os.environ["CXLABS_SANDBOX_STATUS"])
-        status_file.unlink(missing_ok=True)
         shutil.copyfile(self.spec["template"], self.work / "gradebook.db")
         here = self.submitted / student / lab
         skipped = _copy_submission(Path(job["path"]), here)
         result = {"student": student, "status": "ok", "reason": "", "notebooks": {},
                   "timestamp": None, "autograded": None}
         if skipped:
-            INCIDENTS.append("not graded: " + ", ".join(skipped[:5]))
+            incidents.append("not graded: " + ", ".join(skipped[:5]))
         stamp = here / "timestamp.txt"
         if stamp.is_file():
             result["timestamp"] = stamp.read_text(encoding="utf-8", errors="replace").strip()[:64]
@@ -285,8 +222,6 @@ class Worker:
             result.update(status="failed", reason=unreadable)
             return self._finish(result, started)
 
-        os.environ["CXLABS_SANDBOX_WORKDIR"] = str(here)
-        os.environ["CXLABS_SANDBOX_DEADLINE"] = str(started + self.spec["time_limit"])
         self.coursedir.assignment_id, self.coursedir.student_id = lab, student
         app = Autograde(coursedir=self.coursedir, config=self.cfg)
         app.force, app.create_student = True, True
@@ -295,24 +230,26 @@ class Worker:
         print(f"{student}: prepared in {t0 - started:.2f} s, nbgrader autograde {time.time() - t0:.2f} s",
               file=sys.stderr, flush=True)
 
-        kernel = json.loads(status_file.read_text()) if status_file.is_file() else {}
+        last = SandboxedAutograde.last
+        kernel, death = last.get("kernel", {}), last.get("kernel_death", {})
+        incidents += last.get("incidents", [])
         if kernel.get("deadline"):
             result.update(status="timeout", reason=(
                 f"time limit of {self.spec['time_limit']:g} s reached in cell "
-                f"{KERNEL_DEATH.get('cell', '?')}; it and later cells score zero"))
-        elif KERNEL_DEATH:
+                f"{death.get('cell', '?')}; it and later cells score zero"))
+        elif death:
             rc = kernel.get("returncode")
             how = _describe_exit(rc)
             result.update(status="killed", reason=(
-                f"the kernel died in cell {KERNEL_DEATH['cell']} ({how}); "
+                f"the kernel died in cell {death['cell']} ({how}); "
                 "it and later cells score zero"))
         if not outcome["success"]:
             print(f"---- {student}: nbgrader failed\n{outcome.get('log', '')}\n{outcome.get('error', '')}",
                   file=sys.stderr, flush=True)
             result.update(status="failed", reason="nbgrader could not grade it: "
                           + _nbgrader_error(outcome.get("log", "") + "\n" + outcome.get("error", "")))
-        if INCIDENTS:
-            notes = "; ".join(dict.fromkeys(INCIDENTS))
+        if incidents:
+            notes = "; ".join(dict.fromkeys(incidents))
             result["reason"] = f"{result['reason']}; {notes}" if result["reason"] else notes
 
         with Gradebook(self.cfg.CourseDirectory.db_url, self.coursedir.course_id) as gb:
@@ -526,38 +463,6 @@ def find_submissions(submitted: Path, lab: str) -> dict[str, Path]:
             if d.is_dir() and (d / lab).is_dir()}
 
 
-def sandbox_binds(world: Path) -> list[str]:
-    """Read-only folders the kernel needs: Python, the environment, cxlabs, the world."""
-    import cxlabs
-
-    binds = {sys.prefix, sys.base_prefix, str(Path(cxlabs.__file__).resolve().parent.parent), str(world)}
-    return sorted(p for p in binds if p != "/usr" and not p.startswith("/usr/"))
-
-
-def prepare_world(scratch: Path) -> Path:
-    """A read-only snapshot of the world the kernels read (readable by the sandbox user)."""
-    from cxlabs.loading import ensure_world
-
-    source = ensure_world()
-    world = scratch / "world"
-    shutil.copytree(source, world)
-    for path in [world, *world.rglob("*")]:
-        os.chmod(path, 0o755 if path.is_dir() else 0o644)
-    return world
-
-
-def prepare_matplotlib(scratch: Path) -> Path:
-    """Matplotlib's font cache, built once and copied into each sandbox's private home."""
-    cache = scratch / "matplotlib"
-    cache.mkdir()
-    env = {**os.environ, "MPLCONFIGDIR": str(cache), "MPLBACKEND": "Agg"}
-    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, check=False,
-                   capture_output=True)
-    for path in [cache, *cache.rglob("*")]:
-        os.chmod(path, 0o755 if path.is_dir() else 0o644)
-    return cache
-
-
 def merge(gb, lab: str, result: dict, paths: dict, maxima: dict) -> None:
     """Write one graded submission into the real gradebook (the only writer)."""
     student = result["student"]
@@ -653,7 +558,6 @@ def grade_cohort(lab: str, workers: int | None = None, time_limit: float = 300.0
 
 def _grade_cohort(lab, pool, scratch, time_limit, memory_mib, cell_timeout, students, root,
                   keep_scratch, quiet) -> list[Row]:
-    bwrap = shutil.which("bwrap")
     workers = len(pool)
     from nbgrader.api import Gradebook, MissingEntry
     from sqlalchemy import exc as sa_exc
@@ -681,29 +585,18 @@ def _grade_cohort(lab, pool, scratch, time_limit, memory_mib, cell_timeout, stud
             f"cell limit {cell_timeout} s, memory {memory_mib} MiB")
         if not subs:
             return []
-        world = prepare_world(scratch)
-        mpl = prepare_matplotlib(scratch)
+        from sandboxed_autograde import prepare_sandbox, prepare_shared
+
+        shared = prepare_shared(lab, scratch / "shared")
         uid_base = int(os.environ.get("CXLABS_SANDBOX_UID", "61000"))
-        passthrough = {k: v for k, v in os.environ.items()
-                       if k in ("MPLBACKEND", "TZ", "PYTHONHASHSEED", "CXLABS_OUTPUT_LIMIT")}
         for i in range(min(workers, len(subs))):
             base = scratch / f"w{i}"
-            for sub in ("runtime", "jupyter-runtime", "course/autograder/work",
-                        f"share/kernels/{sandbox.KERNEL_NAME}"):
+            for sub in ("jupyter-runtime", "course/autograder/work"):
                 (base / sub).mkdir(parents=True, exist_ok=True)
-            os.chmod(base / "runtime", 0o700)
             (base / "course" / paths["source"].name).symlink_to(paths["source"])
-            box = {"python": sys.executable, "bwrap": bwrap,
-                   "ro_binds": [*sandbox_binds(world), str(mpl)], "uid": uid_base + i,
-                   "memory_mib": memory_mib, "cpu_seconds": int(time_limit) + 10,
-                   "env": {"CXLABS_DATA_DIR": str(world), "CXLABS_MPL_CACHE": str(mpl),
-                           **passthrough}}
-            (base / "sandbox.json").write_text(json.dumps(box, indent=1))
-            spec_kernel = sandbox.kernelspec(sys.executable, str(base / "sandbox.json"))
-            (base / "share" / "kernels" / sandbox.KERNEL_NAME / "kernel.json").write_text(
-                json.dumps(spec_kernel, indent=1))
+            prepare_sandbox(base, shared, uid_base + i, memory_mib, int(time_limit) + 10)
             spec = {"base": str(base), "lab": lab, "template": str(template), "maxima": maxima,
-                    "time_limit": time_limit, "cell_timeout": cell_timeout}
+                    "time_limit": time_limit, "cell_timeout": cell_timeout, "shared": shared}
             (base / "worker.json").write_text(json.dumps(spec))
             pool[i].go()
         for wp in pool[len(subs):]:  # more workers than submissions

@@ -18,6 +18,10 @@ Run nbgrader from this folder (``cd autograder``) and it uses this file as it is
   when set (shared storage that every learner account can write to, e.g.
   ``/srv/nbgrader/exchange``), else ``autograder/work/exchange`` for a course run by one
   account on one machine;
+- ``nbgrader autograde`` runs each submission's code in a bubblewrap sandbox and decides the
+  scores outside it, from the answers the kernel sends back as data
+  (``sandboxed_autograde.SandboxedAutograde`` replaces nbgrader's ``Execute``; it refuses to
+  run without ``bwrap``);
 - feedback never shows hidden-test source: ``feedback_filters.HideHiddenTests`` strips the
   hidden-test regions and any output that quotes them (nbgrader's default feedback shows
   them, jupyter/nbgrader#917).
@@ -71,6 +75,16 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+
+# Autograding: learners' code runs only in a bubblewrap sandbox, and the verdicts are decided
+# outside it (sandboxed_autograde.py): nbgrader's Execute step is replaced, the rest of
+# nbgrader's autograde pipeline (scores into the gradebook, late penalties) is unchanged.
+from nbgrader.converters import Autograde  # noqa: E402
+from sandboxed_autograde import SandboxedAutograde  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    SandboxedAutograde if getattr(p, "__name__", "") == "Execute" else p
+    for p in Autograde.class_traits()["autograde_preprocessors"].default()]
 
 WORK.mkdir(parents=True, exist_ok=True)
 if not EXCHANGE and not (WORK / "exchange").is_dir():

@@ -27,6 +27,7 @@ Usage (written into a kernelspec by ``cohort.py``)::
     python sandbox.py CONFIG.json CONNECTION_FILE [kernel args ...]
 
 Per submission, the grader sets ``CXLABS_SANDBOX_WORKDIR`` (the submission's files),
+``CXLABS_SANDBOX_RUNTIME`` (a new, empty folder for the connection file and sockets),
 ``CXLABS_SANDBOX_DEADLINE`` (Unix time) and ``CXLABS_SANDBOX_STATUS`` (a JSON file this
 launcher writes when the kernel ends: its exit status and whether the deadline killed it).
 This file only uses the standard library: it starts before any heavy import.
@@ -48,7 +49,8 @@ WORKDIR = HOME + "/submission"
 MIB = 1024 * 1024
 
 # Runs inside the sandbox in place of `python -m ipykernel_launcher`: seed matplotlib's cache,
-# cut output floods at the source (per cell), then start the ordinary IPython kernel.
+# cut output floods at the source (printed and displayed, per cell), then start the ordinary
+# IPython kernel.
 BOOTSTRAP = r"""
 import os, shutil, sys
 if os.environ.get("CXLABS_MPL_CACHE"):  # matplotlib's font cache, built once by the grader
@@ -69,6 +71,25 @@ def _capped_write(self, text):
         return _write(self, f"\n[cxlabs: output cut, this cell printed more than {_limit:,} characters]\n")
     return _write(self, text)
 iostream.OutStream.write = _capped_write
+# Rich output (HTML, images, JSON) is capped per cell too; graded answers are exempt here
+# (the grader caps them as they arrive).
+from ipykernel import zmqshell
+_publish = zmqshell.ZMQDisplayPublisher.publish
+_shown = {"msg": None, "n": 0, "cut": False}
+def _capped_publish(self, data, metadata=None, *args, **kwargs):
+    if "application/x-cxlabs-answer" not in (data or {}):
+        msg = (self.parent_header or {}).get("header", {}).get("msg_id")
+        if msg != _shown["msg"]:
+            _shown.update(msg=msg, n=0, cut=False)
+        if _shown["cut"]:
+            return None
+        _shown["n"] += sum(len(v) if isinstance(v, (str, bytes)) else len(repr(v)) for v in (data or {}).values())
+        if _shown["n"] > 2 * _limit:
+            _shown["cut"] = True
+            data = {"text/plain": f"[cxlabs: output cut, this cell displayed more than {2 * _limit:,} characters]"}
+            metadata = {}
+    return _publish(self, data, metadata, *args, **kwargs)
+zmqshell.ZMQDisplayPublisher.publish = _capped_publish
 if sys.path and sys.path[0] == "":
     del sys.path[0]
 from ipykernel import kernelapp
@@ -178,7 +199,13 @@ def main(argv: list[str]) -> int:
     # writable host folder it sees (its ZeroMQ sockets live there too: KernelManager.ip).
     # Always the `runtime` folder next to this worker's config (never a shared folder such as
     # /tmp: it is chowned to the sandbox user and bound writable into the sandbox).
-    runtime = cfg["runtime_dir"] = os.path.join(os.path.dirname(os.path.abspath(config_path)), "runtime")
+    # A fresh folder per submission (CXLABS_SANDBOX_RUNTIME), always inside this worker's
+    # `runtime` folder: what one submission leaves there cannot reach the next one.
+    root = os.path.join(os.path.dirname(os.path.abspath(config_path)), "runtime")
+    runtime = os.path.abspath(os.environ.get("CXLABS_SANDBOX_RUNTIME") or root)
+    if os.path.dirname(runtime) != root and runtime != root:
+        raise SystemExit(f"sandbox: runtime folder {runtime} is not inside {root}")
+    cfg["runtime_dir"] = runtime
     private = os.path.join(runtime, "connection.json")
     with open(connection_file, "rb") as src, open(private, "wb") as dst:
         dst.write(src.read())

@@ -159,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--students", type=int, default=100)
     parser.add_argument("--workers", type=int, default=None, help="default: the number of cores")
     parser.add_argument("--keep", action="store_true", help="keep the scratch courses")
+    parser.add_argument("--baseline-cpu", type=float, default=None,
+                        help="CPU s/submission of parallel grading before a change, to compare with "
+                             "(budget: within 10%%)")
     args = parser.parse_args(argv)
 
     from cxlabs.course import lab as find_lab
@@ -221,6 +224,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"identical scores: {'yes' if not differ else 'NO, ' + ', '.join(differ[:10])}")
         graded = sum(1 for s in students if b[s] is not None)
         print(f"graded by both: {graded}/{args.students}")
+        import csv
+        import statistics
+
+        with open(par_root / "autograder" / "work" / f"cohort-{lab.id}.csv", newline="") as fh:
+            seconds = sorted(float(r["seconds"]) for r in csv.DictReader(fh))
+        if seconds:
+            median = statistics.median(seconds)
+            outliers = [x for x in seconds if x > 5 * median]
+            print(f"parallel, per submission: median {median:.1f} s, slowest {seconds[-1]:.1f} s; "
+                  f"outliers (> 5x median): {len(outliers)}")
+        if args.baseline_cpu:
+            budget = 1.10 * args.baseline_cpu
+            per = par_cpu / n
+            print(f"CPU per submission: {per:.2f} s against {args.baseline_cpu:.2f} s before "
+                  f"(budget <= {budget:.2f} s: {'yes' if per <= budget else 'NO'})")
     finally:
         if args.keep:
             print(f"scratch courses kept in {tmp}")

@@ -1,4 +1,4 @@
-"""Reading feedback pages as a learner does, and finding hidden-test source in them."""
+"""Reading feedback pages as a learner does, and finding grading code (graders, hidden tests) in them."""
 
 from __future__ import annotations
 
@@ -39,15 +39,18 @@ def page_text(path: Path) -> str:
 
 
 def secret_lines(root: Path = REPO) -> list[str]:
-    """Every line of every hidden test in ``solutions/`` that learners do not already see.
+    """Every line of grading code that learners must never see, and do not already see.
 
-    Lines shorter than 10 characters (a bracket, ``else:``) and lines that learners see in the
-    released labs (``_lines = cxlabs.load("order_lines")`` is part of a setup line) are not
-    secrets.
+    That is every line of the graders (``autograder/graders/*.py``: graded cases, references,
+    checks) and of any hidden test left in ``solutions/``. Lines shorter than 10 characters
+    (a bracket, ``else:``; 25 for the graders, whose short lines are generic Python) and
+    lines that learners see in the released labs are not secrets.
     """
     visible = "\n".join(c.source for c in _cells(root / "labs"))
-    return sorted({line for c in _cells(root / "solutions") for line in hidden_lines(c.source, min_length=10)
-                   if line not in visible})
+    hidden = {line for c in _cells(root / "solutions") for line in hidden_lines(c.source, min_length=10)}
+    graders = {line.strip() for path in sorted((root / "autograder" / "graders").glob("*.py"))
+               for line in path.read_text(encoding="utf-8").splitlines() if len(line.strip()) >= 25}
+    return sorted(line for line in hidden | graders if line not in visible)
 
 
 def _cells(folder: Path):

@@ -1,6 +1,6 @@
 """Cohort grading: one batch of good, broken and hostile submissions, graded in parallel.
 
-The corpus (``tests/hostile/corpus.py``) is built from lab00's solution and released
+The corpus (``tests/hostile/corpus.py``, ``tests/hostile/attacks.py``) is built from lab01's solution and released
 notebook. Every case is graded by ``autograder/cohort.py`` in ONE batch with two workers and
 short limits; each gets its expected score (from the gradebook's points per test cell) and
 reason, the sandbox keeps instructor files, the network and other learners' files out of
@@ -28,8 +28,8 @@ from cxlabs.course import lab
 
 pytestmark = pytest.mark.notebooks
 
-LAB, OTHER = lab("lab00"), lab("lab01")
-TIME_LIMIT, CELL_TIMEOUT, MEMORY_MIB = 60, 20, 1536
+LAB, OTHER = lab("lab01"), lab("lab00")
+TIME_LIMIT, CELL_TIMEOUT, MEMORY_MIB = 90, 20, 1536
 
 
 _PROBE = """
@@ -241,6 +241,40 @@ def test_the_gradebook_is_whole_after_the_parallel_batch(batch):
             assert float(batch["rows"][case.student]["score"]) == pytest.approx(sub.score)
 
 
+def test_no_process_outlives_grading(batch):
+    from hostile.corpus import SURVIVOR_MARK
+
+    alive = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if SURVIVOR_MARK.encode() in (proc / "cmdline").read_bytes():
+                    alive.append(proc.name)
+            except OSError:
+                continue
+    assert not alive, f"processes started by a submission survived grading: {alive}"
+
+
+def test_rich_output_is_cut(batch):
+    path = (batch["root"] / "autograder" / "work" / "autograded" / "display-flood" / LAB.id
+            / f"{LAB.notebook}.ipynb")
+    assert path.stat().st_size < 25 * 2**20, "displayed HTML and images are capped like text"
+
+
+def grader_lines() -> list[str]:
+    """Every non-trivial line of the lab's grader module (references and checks)."""
+    source = (REPO / "autograder" / "graders" / f"{LAB.id}.py").read_text(encoding="utf-8")
+    return [ln.strip() for ln in source.splitlines() if len(ln.strip()) > 30]
+
+
+def test_nothing_of_the_grader_reaches_any_output(batch):
+    lines = grader_lines()
+    for case in batch["cases"]:
+        text = autograded_outputs(batch["root"], case.student)
+        leaked = [ln for ln in lines if ln in text]
+        assert not leaked, f"{case.student}: the grader's code reached its output: {leaked[:2]}"
+
+
 def hidden_test_lines(root) -> list[str]:
     """Every non-trivial line of the lab's hidden tests, from the instructor's notebook."""
     nb = nbformat.read(root / "solutions" / LAB.path, as_version=4)
@@ -262,9 +296,8 @@ def test_feedback_never_shows_hidden_tests(batch, course_tool):
     import html
 
     root = batch["root"]
-    hidden = hidden_test_lines(root)
-    assert hidden, "lab00 has hidden tests"
-    for student in ("good-solution", "good-blank", "memory-bomb"):
+    hidden = hidden_test_lines(root) + grader_lines()
+    for student in ("good-solution", "good-blank", "memory-bomb", "reads-the-interpreter"):
         course_tool.nbgrader("generate_feedback", LAB.id, "--student", student, "--force", root=root)
         page = root / "autograder" / "work" / "feedback" / student / LAB.id / f"{LAB.notebook}.html"
         text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))

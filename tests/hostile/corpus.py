@@ -183,7 +183,104 @@ def build_corpus(root: Path, lab, other_lab, targets: dict, time_limit: int,
         str(targets["gradebook"]), str(targets["solution"]), "/home/learner/submission/evil.txt"]))
     add("vandal", "tries to overwrite another learner's files, the gradebook and the solution",
         vandal, exactly(total), output_lacks=["WROTE"], output_has=["write blocked"])
+    add("runtime-poison", "leaves files in its kernel's runtime folder and locks it, to break the "
+        "next submissions on its worker", _insert_after(solution, ex1, _POISON), exactly(total),
+        output_lacks=["POISONED"], output_has=["runtime blocked"])
+    add("disk-fill", "writes 2 GiB into every writable place it can find",
+        _insert_after(solution, ex1, _DISK), exactly(total), output_has=["disk full"])
+    add("display-flood", "displays 300 MB of HTML and images", _insert_after(solution, ex1, _DISPLAY),
+        exactly(total), reason="output cut")
+    add("survivor", "starts processes meant to outlive grading", _insert_after(solution, ex1, _SURVIVOR),
+        exactly(total))
+    add("kills-grader", "tries to kill the grader and every process it can see",
+        _insert_after(solution, ex1, _KILLER), exactly(total), output_has=["kill blocked"])
+
+    # -- attacks on the grading itself: blank answers, so nothing is earned --------------------
+    from hostile.attacks import attack_cases
+
+    for student, what, nb in attack_cases(blank):
+        add(student, what, nb, exactly(lambda p: 0), status=None,
+            output_lacks=["BEGIN HIDDEN TESTS", "expect_frame(", "def _check_"])
     return cases
+
+
+SURVIVOR_MARK = "cxlabs-survivor-7f3a"
+
+_POISON = '''import os
+from ipykernel.connect import get_connection_file
+_dirs = {os.path.dirname(os.path.abspath(get_connection_file()))}
+print("runtime folder", sorted(_dirs))
+for _d in sorted(_dirs):
+    for _i in range(1, 50):
+        try:
+            with open(os.path.join(_d, f"kernel-{_i}"), "w") as fh:
+                fh.write("x")
+            print("POISONED", _d)
+        except OSError as exc:
+            print("runtime blocked", type(exc).__name__)
+    try:
+        os.chmod(_d, 0)
+        print("POISONED chmod", _d)
+    except OSError as exc:
+        print("runtime blocked", type(exc).__name__)
+'''
+
+_DISK = '''import os
+from ipykernel.connect import get_connection_file
+_chunk = b"x" * (64 * 2**20)
+for _d in sorted({"/tmp", os.path.expanduser("~"), "/dev/shm", os.path.dirname(os.path.abspath(get_connection_file()))}):
+    _written = 0
+    try:
+        with open(os.path.join(_d, "fill.bin"), "wb") as fh:
+            while _written < 2 * 2**30:
+                fh.write(_chunk)
+                _written += len(_chunk)
+        print("disk not full", _d, _written)
+    except OSError as exc:
+        print("disk full", _d, _written // 2**20, "MiB", type(exc).__name__)
+    try:
+        os.remove(os.path.join(_d, "fill.bin"))
+    except OSError:
+        pass
+'''
+
+_DISPLAY = '''from IPython.display import HTML, display, publish_display_data
+import base64
+for _i in range(300):
+    display(HTML("<b>" + "flood " * 170000 + "</b>"))
+    publish_display_data({"image/png": base64.b64encode(b"\\x89PNG" + b"0" * 500000).decode()})
+display(HTML("<i>" + "one message of 150 MB " * 7_000_000 + "</i>"))
+print("after the big one")
+'''
+
+_SURVIVOR = f'''import os, subprocess, sys
+for _ in range(3):
+    subprocess.Popen([sys.executable, "-c", "import time\\nwhile True: time.sleep(1)", "{SURVIVOR_MARK}"],
+                     start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL)
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execv(sys.executable, [sys.executable, "-c", "import time\\nwhile True: time.sleep(1)", "{SURVIVOR_MARK}"])
+    os._exit(0)
+print("started")
+'''
+
+_KILLER = '''import os, signal
+for _pid in [os.getppid(), 1, -1]:
+    try:
+        os.kill(_pid, signal.SIGKILL)
+        print("kill sent", _pid)
+    except OSError as exc:
+        print("kill blocked", _pid, type(exc).__name__)
+for _p in os.listdir("/proc"):
+    if _p.isdigit() and int(_p) != os.getpid():
+        try:
+            os.kill(int(_p), signal.SIGKILL)
+        except OSError:
+            pass
+print("kill blocked: still here")
+'''
 
 
 _CHEAT = '''import glob, json
