@@ -438,9 +438,9 @@ def _threshold_fixed():
     index = pd.Index([500 - 3 * i for i in range(len(_TH_PAIRS))])
     hw = pd.Series([float(_TH_PAIRS[i][0]) for i in order], index=index)
     hy = pd.Series(pd.array([_TH_PAIRS[i][1] for i in order], dtype="boolean"), index=index)
-    cases.append(Case("hand-made weights where the precision equals min_precision=0.75 exactly at one "
-                      "threshold and dips below it at higher ones, with unreviewed pairs between reviewed "
-                      "weights", (hw, hy, 0.75), _check_threshold(hw, hy, 0.75)))
+    cases.append(Case("hand-made weights with min_precision=0.75: ties, unreviewed pairs between and above "
+                      "the reviewed weights, a precision that goes down as well as up as the threshold rises",
+                      (hw, hy, 0.75), _check_threshold(hw, hy, 0.75)))
     return cases
 
 
