@@ -203,9 +203,8 @@ def _check_rule(cmp: pd.DataFrame):
             if unknown_agrees[extra].all():
                 raise Fail("some pairs are matched on a field that is unknown (<NA>): an unknown field "
                            "is not agreement")
-            raise Fail("some pairs are matched although the first name is the only agreement that counts: "
-                       "besides it, the email must agree, or the phone, or last name, street and postcode "
-                       "ALL three")
+            raise Fail("some pairs are matched where, besides the first name, neither the email nor the "
+                       "phone agrees and last name, street and postcode do not ALL three agree")
         for clause, rows in (("the first name and the email", yes["email"]),
                              ("the first name and the phone", yes["phone"])):
             if (lost & rows).any():
