@@ -35,6 +35,22 @@ def clean_email(email):
         out.append(local.split("+")[0] + ("@" + EMAIL_DOMAINS.get(domain, domain) if domain else ""))
     return pd.Series(out, index=email.index)
 ''', visible="missing"),
+        Mistake("domain variants replaced as substrings (acme.com becomes acicloud.com)", '''
+def clean_email(email):
+    e = email.str.strip().str.lower()
+    parts = e.str.split("@", n=1)
+    out = parts.str[0].str.split("+", n=1).str[0] + "@" + parts.str[1]
+    for variant, canonical in EMAIL_DOMAINS.items():
+        out = out.str.replace(variant, canonical, regex=False)
+    return out
+'''),
+        Mistake("+tag cut at the last '+' (ann+a+b keeps +a)", '''
+def clean_email(email):
+    e = email.str.strip().str.lower()
+    parts = e.str.split("@", n=1)
+    local = parts.str[0].str.rsplit("+", n=1).str[0]
+    return local + "@" + parts.str[1].replace(EMAIL_DOMAINS)
+'''),
     ],
     "ex2_answer": [
         Mistake("digits only, no '+'", '''
@@ -69,6 +85,44 @@ def rule_match(comparisons):
     a = comparisons[["first_name", "last_name", "email", "phone", "street", "postcode"]].fillna(True).astype(bool)
     return a["first_name"] & (a["email"] | a["phone"] | (a["last_name"] & a["street"] & a["postcode"]))
 ''', visible="unknown field"),
+        Mistake("last name left out of the address clause", '''
+def rule_match(comparisons):
+    a = comparisons[["first_name", "last_name", "email", "phone", "street", "postcode"]].fillna(False).astype(bool)
+    return a["first_name"] & (a["email"] | a["phone"] | (a["street"] & a["postcode"]))
+'''),
+        Mistake("postcode left out of the address clause", '''
+def rule_match(comparisons):
+    a = comparisons[["first_name", "last_name", "email", "phone", "street", "postcode"]].fillna(False).astype(bool)
+    return a["first_name"] & (a["email"] | a["phone"] | (a["last_name"] & a["street"]))
+'''),
+        Mistake("an unknown postcode counted as agreement", '''
+def rule_match(comparisons):
+    a = comparisons[["first_name", "last_name", "email", "phone", "street"]].fillna(False).astype(bool)
+    postcode = comparisons["postcode"].fillna(True).astype(bool)
+    return a["first_name"] & (a["email"] | a["phone"] | (a["last_name"] & a["street"] & postcode))
+'''),
+        Mistake("an unknown last name counted as agreement", '''
+def rule_match(comparisons):
+    a = comparisons[["first_name", "email", "phone", "street", "postcode"]].fillna(False).astype(bool)
+    last = comparisons["last_name"].fillna(True).astype(bool)
+    return a["first_name"] & (a["email"] | a["phone"] | (last & a["street"] & a["postcode"]))
+'''),
+        Mistake("an unknown first name counted as agreement (first name only must not disagree)", '''
+def rule_match(comparisons):
+    a = comparisons[["last_name", "email", "phone", "street", "postcode"]].fillna(False).astype(bool)
+    first = comparisons["first_name"].fillna(True).astype(bool)
+    return first & (a["email"] | a["phone"] | (a["last_name"] & a["street"] & a["postcode"]))
+'''),
+        Mistake("email clause left out", '''
+def rule_match(comparisons):
+    a = comparisons[["first_name", "last_name", "email", "phone", "street", "postcode"]].fillna(False).astype(bool)
+    return a["first_name"] & (a["phone"] | (a["last_name"] & a["street"] & a["postcode"]))
+'''),
+        Mistake("0/1 integers instead of True/False", '''
+def rule_match(comparisons):
+    a = comparisons[["first_name", "last_name", "email", "phone", "street", "postcode"]].fillna(False).astype(bool)
+    return (a["first_name"] & (a["email"] | a["phone"] | (a["last_name"] & a["street"] & a["postcode"]))).astype(int)
+'''),
     ],
     "ex4_answer": [
         Mistake("recall measured on the blocked pairs only", '''
@@ -170,6 +224,42 @@ def choose_threshold(weights, is_match, min_precision):
             return {"threshold": float(t), "precision": float(y[above].mean()),
                     "recall": float(y[above].sum() / y.sum()), "pairs_above": int(above.sum())}
 ''', visible="ALL pairs"),
+        Mistake("candidate thresholds taken from every weight, reviewed or not", '''
+def choose_threshold(weights, is_match, min_precision):
+    labelled = is_match.notna()
+    w = weights[labelled].to_numpy(dtype=float)
+    y = is_match[labelled].astype(bool).to_numpy()
+    for t in np.unique(weights.to_numpy(dtype=float)):
+        above = w >= t
+        if y[above].mean() >= min_precision:
+            return {"threshold": float(t), "precision": float(y[above].mean()),
+                    "recall": float(y[above].sum() / y.sum()), "pairs_above": int((weights >= t).sum())}
+'''),
+        Mistake("precision strictly above the target ('at least' read as 'more than')", '''
+def choose_threshold(weights, is_match, min_precision):
+    labelled = is_match.notna()
+    w = weights[labelled].to_numpy(dtype=float)
+    y = is_match[labelled].astype(bool).to_numpy()
+    for t in np.unique(w):
+        above = w >= t
+        if y[above].mean() > min_precision:
+            return {"threshold": float(t), "precision": float(y[above].mean()),
+                    "recall": float(y[above].sum() / y.sum()), "pairs_above": int((weights >= t).sum())}
+'''),
+        Mistake("scanned down from the largest weight, stopping where precision first drops", '''
+def choose_threshold(weights, is_match, min_precision):
+    labelled = is_match.notna()
+    w = weights[labelled].to_numpy(dtype=float)
+    y = is_match[labelled].astype(bool).to_numpy()
+    best = None
+    for t in np.unique(w)[::-1]:
+        above = w >= t
+        if y[above].mean() < min_precision:
+            break
+        best = {"threshold": float(t), "precision": float(y[above].mean()),
+                "recall": float(y[above].sum() / y.sum()), "pairs_above": int((weights >= t).sum())}
+    return best
+'''),
     ],
     "ex7_answer": [
         Mistake("direct matches only (no transitivity)", '''
@@ -190,6 +280,23 @@ def cluster(record_ids, matches):
     comp = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(len(ids),) * 2), directed=False)[1]
     return pd.Series(ids.to_numpy(), index=ids).groupby(comp).transform("min")
 ''', visible="missing from the result"),
+        Mistake("labels spread over the pairs twice (short chains only)", '''
+def cluster(record_ids, matches):
+    label = {r: r for r in record_ids}
+    for _ in range(2):
+        for a, b in zip(matches["record_id_a"], matches["record_id_b"]):
+            label[a] = label[b] = min(label[a], label[b])
+    return pd.Series(label)
+'''),
+        Mistake("clusters labelled by their component number, not their smallest record id", '''
+def cluster(record_ids, matches):
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    ids = pd.Index(record_ids)
+    a, b = ids.get_indexer(matches["record_id_a"]), ids.get_indexer(matches["record_id_b"])
+    comp = connected_components(coo_matrix((np.ones(len(a)), (a, b)), shape=(len(ids),) * 2), directed=False)[1]
+    return pd.Series(comp.astype(str), index=ids)
+'''),
     ],
     "ex8_answer": [
         Mistake("survivorship picks a missing value (latest row, whatever it holds)", '''
@@ -208,6 +315,24 @@ def golden_records(keys, clusters):
     out["records"] = k.groupby("cluster").size()
     return out
 ''', visible="OLDEST"),
+        Mistake("last name and city kept from the oldest record", '''
+GOLDEN_FIELDS = ["first_name", "last_name", "email", "phone", "street", "postcode", "city"]
+def golden_records(keys, clusters):
+    k = keys.assign(cluster=keys["record_id"].map(clusters)).sort_values("updated_at")
+    out = k.groupby("cluster")[GOLDEN_FIELDS].last()
+    oldest = k.groupby("cluster")[["last_name", "city"]].first()
+    out["last_name"], out["city"] = oldest["last_name"], oldest["city"]
+    out["records"] = k.groupby("cluster").size()
+    return out
+'''),
+        Mistake("last name and city left out", '''
+GOLDEN_FIELDS = ["first_name", "email", "phone", "street", "postcode"]
+def golden_records(keys, clusters):
+    k = keys.assign(cluster=keys["record_id"].map(clusters)).sort_values("updated_at")
+    out = k.groupby("cluster")[GOLDEN_FIELDS].last()
+    out["records"] = k.groupby("cluster").size()
+    return out
+''', visible="missing column"),
     ],
     "ex9_answer": [
         Mistake("unreviewed records counted in the predicted clusters", '''
