@@ -16,7 +16,6 @@ from grading import Case, Fail, Graded, expect_type, labels, values_match
 
 from cxlabs.loading import _schema
 
-MARKETS = ("UK", "DE", "FR", "NL", "US-CA", "US-NY", "US-TX")
 REGION = {"UK": "UK", "DE": "EU", "FR": "EU", "NL": "EU", "US-CA": "US", "US-NY": "US", "US-TX": "US"}
 REGIME = {"UK": "GDPR", "DE": "GDPR", "FR": "GDPR", "NL": "GDPR", "US-CA": "CCPA", "US-NY": "US-other",
           "US-TX": "US-other"}
@@ -286,6 +285,7 @@ def _on_time_fixed():
         (523, "FC-USW", "2025-06-20", "2025-06-21 00:00"),
         (531, "FC-USE", "2025-02-11", "2025-02-12 00:00"),
         (532, "FC-USE", "2025-02-11", "2025-02-12 00:00"),
+        (533, "FC-USE", "2025-02-11", "2025-02-12 00:00:00.000001"),
         (541, "FC-USC", "2025-08-01", "2025-08-01" + LAST),
         (542, "FC-USC", "2025-08-01", "2025-07-31" + LAST),
     ])
