@@ -2,7 +2,10 @@
 
 Each check runs the learner's function on a hand-made worked example of a few rows (never
 on the generated data), compares the result with the right answer, and names the likely
-mistake when the result equals what a common mistake gives.
+mistake when the result equals what a common mistake gives. The right answers and the
+answers of the common mistakes are written out below as literal numbers, worked out by hand
+from the examples: nothing here computes an answer on other data (the graded references
+live with the grader, outside this package).
 
 >>> from cxlabs.checks import lab00 as checks
 >>> checks.customers_per_market.hint()  # doctest: +ELLIPSIS
@@ -72,9 +75,10 @@ def example_order_lines() -> pd.DataFrame:
 
 
 def example_shipments() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Ten shipments from three centres, and the orders they ship (with promised dates).
+    """Twelve shipments from three centres, and the orders they ship (with promised dates).
 
-    Several parcels arrive *on* the promised day, at various times of day.
+    Several parcels arrive *on* the promised day, at various times of day up to its last
+    instant (on time), and one at midnight right after the promised day (late).
     """
     ts = pd.to_datetime
     # order_id, promised date, centre, shipped_at, delivered_at
@@ -89,22 +93,25 @@ def example_shipments() -> tuple[pd.DataFrame, pd.DataFrame]:
         (28, "2024-06-20", "FC-USW", "2024-06-16 08:00", "2024-06-18 19:00"),  # early
         (29, "2024-06-20", "FC-USW", "2024-06-19 12:00", "2024-06-21 15:00"),  # late
         (30, "2024-06-20", "FC-USW", "2024-06-17 10:00", "2024-06-20 18:45"),  # on the day
+        (31, "2024-05-03", "FC-UK", "2024-05-02 10:00", "2024-05-04 00:00"),   # late: midnight after
+        (32, "2024-03-10", "FC-EU", "2024-03-08 12:00", "2024-03-10 23:59:59.999999"),  # on the day
     ]
     shipments = pd.DataFrame({
         "shipment_id": range(1, len(rows) + 1),
         "order_id": [r[0] for r in rows],
         "fulfilment_centre": [r[2] for r in rows],
         "carrier": ["ParcelNow", "Northline", "CityHaul", "Expresso", "ParcelNow",
-                    "Northline", "CityHaul", "Expresso", "ParcelNow", "Northline"],
+                    "Northline", "CityHaul", "Expresso", "ParcelNow", "Northline",
+                    "CityHaul", "Expresso"],
         "shipped_at": ts([r[3] for r in rows]),
-        "delivered_at": ts([r[4] for r in rows]),
+        "delivered_at": ts([r[4] for r in rows], format="ISO8601"),
     })
     orders = pd.DataFrame({
         "order_id": [r[0] for r in rows],
         "customer_id": range(201, 201 + len(rows)),
         "ordered_at": ts([r[3] for r in rows]) - pd.Timedelta(hours=20),
         "channel": "web",
-        "market": ["DE"] * 4 + ["UK"] * 3 + ["US-CA"] * 3,
+        "market": ["DE"] * 4 + ["UK"] * 3 + ["US-CA"] * 3 + ["UK", "DE"],
         "fulfilment_centre": [r[2] for r in rows],
         "delivery_method": "standard",
         "status": "completed",
@@ -116,6 +123,11 @@ def example_shipments() -> tuple[pd.DataFrame, pd.DataFrame]:
 # --------------------------------------------------------------------------------------
 # Shared helpers for Series answers
 # --------------------------------------------------------------------------------------
+
+def _frozen(values: dict, name: str | None = None) -> pd.Series:
+    """A frozen answer on a worked example: labels and numbers written out by hand."""
+    return pd.Series(values, dtype=float, name=name)
+
 
 def _series(ex: Exercise, answer, what: str) -> pd.Series:
     if isinstance(answer, pd.DataFrame):
@@ -171,15 +183,35 @@ def _check_name(ex: Exercise, answer: pd.Series, name: str) -> None:
 # Warm-up (not graded): shows what a check says
 # --------------------------------------------------------------------------------------
 
-def _expected_orders_in_2025(orders: pd.DataFrame) -> int:
-    return int((orders["ordered_at"].dt.year == 2025).sum())
-
-
 def _warm_up_orders() -> pd.DataFrame:
-    orders = example_orders()
-    later = orders["order_id"] >= 6
-    orders["ordered_at"] = orders["ordered_at"].where(~later, orders["ordered_at"] + pd.DateOffset(years=1))
+    """Ten orders over 2024 and 2025, several at the first and last instants of a year."""
+    ts = pd.to_datetime
+    rows = [
+        (1, 11, "2024-01-01 00:00:00", "web", "UK", "FC-UK", "standard", "completed", "2024-01-05"),
+        (2, 12, "2024-06-15 10:00:00", "store", "UK", None, "carry_out", "completed", None),
+        (3, 13, "2024-12-31 23:59:59.999999", "app", "DE", "FC-EU", "express", "completed", "2025-01-03"),
+        (4, 14, "2025-01-01 00:00:00", "b2b", "US-CA", "FC-USW", "installation", "completed", "2025-01-08"),
+        (5, 15, "2025-01-01 00:00:00", "app", "NL", "FC-EU", "standard", "cancelled", "2025-01-05"),
+        (6, 16, "2025-03-03 11:45:00", "web", "DE", "FC-EU", "standard", "completed", "2025-03-07"),
+        (7, 17, "2025-12-31 00:00:00", "web", "UK", "FC-UK", "standard", "completed", "2026-01-04"),
+        (8, 18, "2025-12-31 12:00:00", "store", "US-CA", None, "carry_out", "completed", None),
+        (9, 19, "2025-12-31 18:30:00", "web", "FR", "FC-EU", "express", "completed", "2026-01-03"),
+        (10, 20, "2025-12-31 23:59:59.999999", "app", "UK", "FC-UK", "standard", "completed", "2026-01-04"),
+    ]
+    orders = pd.DataFrame(rows, columns=["order_id", "customer_id", "ordered_at", "channel", "market",
+                                         "fulfilment_centre", "delivery_method", "status",
+                                         "promised_delivery_date"])
+    orders["ordered_at"] = ts(orders["ordered_at"], format="ISO8601")
+    orders["promised_delivery_date"] = ts(orders["promised_delivery_date"], format="ISO8601")
     return orders
+
+
+#: Orders placed in 2025 in the warm-up example (ids 4 to 10), and what common mistakes count.
+_ORDERS_IN_2025 = 7
+_ORDERS_BOTH_YEARS = 10        # every order
+_ORDERS_IN_2024 = 3            # ids 1 to 3
+_ORDERS_TO_DEC_31_MIDNIGHT = 4  # between('2025-01-01', '2025-12-31'): ids 4 to 7
+_ORDERS_AFTER_NEW_YEAR = 5     # > '2025-01-01': misses the two orders at midnight (ids 4, 5)
 
 
 def _check_warm_up(ex: Exercise, func) -> str:
@@ -188,11 +220,18 @@ def _check_warm_up(ex: Exercise, func) -> str:
     if isinstance(answer, (pd.Series, pd.DataFrame)):
         raise ex.fail(f"your function returned a {type(answer).__name__}; it should return one "
                       "number. `len(...)` or `.sum()` of a True/False column gives one.")
-    diagnose(ex, answer, _expected_orders_in_2025(orders), [
+    diagnose(ex, answer, _ORDERS_IN_2025, [
         Mistake("you counted every order, in both years. Keep only the orders whose "
-                "`ordered_at` falls in 2025 first (`.dt.year == 2025`).", lambda: len(orders)),
+                "`ordered_at` falls in 2025 first (`.dt.year == 2025`).", lambda: _ORDERS_BOTH_YEARS),
         Mistake("you counted the 2024 orders. The question asks about 2025.",
-                lambda: int((orders["ordered_at"].dt.year == 2024).sum())),
+                lambda: _ORDERS_IN_2024),
+        Mistake("you left out the orders placed on 31 December 2025 after midnight. A date such as "
+                "'2025-12-31' means midnight at the START of that day, so `between('2025-01-01', "
+                "'2025-12-31')` or `<= '2025-12-31'` stops there. Use `.dt.year == 2025`, or "
+                "`< '2026-01-01'`.", lambda: _ORDERS_TO_DEC_31_MIDNIGHT),
+        Mistake("you left out the orders placed at midnight on 1 January 2025: that instant is already "
+                "in 2025. Use `>= '2025-01-01'` (not >), or `.dt.year == 2025`.",
+                lambda: _ORDERS_AFTER_NEW_YEAR),
     ], "the count is not right. Keep only the orders placed in 2025, then count the rows.")
     return "Checks like this one run your function on a small made-up table."
 
@@ -210,15 +249,19 @@ warm_up = Exercise(
 # Exercise 1: customers per market
 # --------------------------------------------------------------------------------------
 
-def _expected_customers_per_market(customers: pd.DataFrame) -> pd.Series:
-    return (customers.groupby("market")["customer_id"].count()
-            .sort_values(ascending=False).rename("customers"))
+#: The right answer on example_customers(): customers per market, largest first.
+_CUSTOMERS_PER_MARKET = _frozen({"UK": 4, "US-CA": 3, "DE": 2, "NL": 1}, "customers")
+#: Distinct cities per market (UK: London, Leeds; US-CA: three cities; DE: Berlin; NL: Utrecht).
+_CITIES_PER_MARKET = _frozen({"UK": 2, "US-CA": 3, "DE": 1, "NL": 1})
+#: Shares of the ten customers, and the same as percentages.
+_SHARES_PER_MARKET = _frozen({"UK": 0.4, "US-CA": 0.3, "DE": 0.2, "NL": 0.1})
+_PERCENT_PER_MARKET = _frozen({"UK": 40, "US-CA": 30, "DE": 20, "NL": 10})
 
 
 def _check_customers_per_market(ex: Exercise, func) -> None:
     customers = example_customers()
     answer = _series(ex, call(ex, func, customers.copy()), "customer counts, one per market")
-    expected = _expected_customers_per_market(customers)
+    expected = _CUSTOMERS_PER_MARKET
     _check_labels(ex, answer, expected, "market", [
         (set(customers["region"]), "your index holds regions (UK, EU, US), not markets. "
          "Count per `market` (UK, DE, FR, NL, US-CA, ...), which is finer than `region`."),
@@ -229,12 +272,12 @@ def _check_customers_per_market(ex: Exercise, func) -> None:
     diagnose(ex, got, want, [
         Mistake("your numbers are shares (they add up to 1), not counts. "
                 "`value_counts(normalize=True)` gives shares; drop `normalize=True` to count customers.",
-                lambda: want / want.sum()),
+                lambda: _SHARES_PER_MARKET.reindex(want.index)),
         Mistake("your numbers look like percentages, not counts. Count customers; do not divide by the total.",
-                lambda: want / want.sum() * 100),
+                lambda: _PERCENT_PER_MARKET.reindex(want.index)),
         Mistake("you counted distinct cities per market, not customers. Count the rows "
                 "(each row of `customers` is one customer), e.g. `value_counts()` of `market`.",
-                lambda: customers.groupby("market")["city"].nunique().reindex(want.index).astype(float)),
+                lambda: _CITIES_PER_MARKET.reindex(want.index)),
     ], "the counts are not right. Each row of `customers` is one customer: count rows per `market`.")
     _check_order(ex, answer, ascending=False,
                  reverse_hint="the biggest market should come first.")
@@ -255,24 +298,33 @@ customers_per_market = Exercise(
 # Exercise 2: revenue by channel
 # --------------------------------------------------------------------------------------
 
-def _revenue(orders: pd.DataFrame, lines: pd.DataFrame, *, statuses=("completed",),
-             amount=lambda df: df["quantity"] * df["unit_price"]) -> pd.Series:
-    keep = orders[orders["status"].isin(statuses)][["order_id", "channel"]]
-    merged = lines.merge(keep, on="order_id")
-    return (amount(merged).groupby(merged["channel"]).sum()
-            .sort_values(ascending=False).rename("revenue_usd"))
+# Revenue on example_orders() and example_order_lines(), worked out by hand. Completed orders:
+# 1 web 2*100 + 1*50 = 250, 2 store 300, 3 app 3*20 = 60, 4 b2b 5*40 + 1*10 = 210, 6 web 80,
+# 8 store 4*25 = 100; cancelled: 5 app 4*500 = 2000, 7 web 2*900 = 1800.
+#: The right answer: quantity * unit_price of completed orders per channel, largest first.
+_REVENUE = _frozen({"store": 400, "web": 330, "b2b": 210, "app": 60}, "revenue_usd")
+#: Unit prices added up without quantity (completed orders).
+_REVENUE_PRICES_ONLY = _frozen({"store": 325, "web": 230, "b2b": 50, "app": 20})
+#: Cancelled orders included.
+_REVENUE_WITH_CANCELLED = _frozen({"store": 400, "web": 2130, "b2b": 210, "app": 2060})
+#: Unit prices without quantity, cancelled orders included.
+_REVENUE_PRICES_WITH_CANCELLED = _frozen({"store": 325, "web": 1130, "b2b": 50, "app": 520})
+#: The discount taken off the (already discounted) unit price again: order 1 200 + 45,
+#: order 6 60, order 4 5*32 + 10.
+_REVENUE_DISCOUNT_TWICE = _frozen({"store": 400, "web": 305, "b2b": 170, "app": 60})
+#: Units (quantity) added up instead of money.
+_UNITS = _frozen({"store": 5, "web": 4, "b2b": 6, "app": 3})
 
 
 def _check_revenue_by_channel(ex: Exercise, func) -> None:
     orders, lines = example_orders(), example_order_lines()
     answer = _series(ex, call(ex, func, orders.copy(), lines.copy()), "revenue in USD, one per channel")
-    expected = _revenue(orders, lines)
+    expected = _REVENUE
     _check_labels(ex, answer, expected, "channel", [
         (set(orders["market"]), "your index holds markets, not channels. Group by `channel` "
          "(web, app, store, b2b), which is a column of `orders`."),
     ])
     got = _values_by_label(answer, expected.index)
-    everything = ("completed", "cancelled")
 
     def aligned(series: pd.Series) -> pd.Series:
         return series.reindex(expected.index).astype(float)
@@ -280,20 +332,18 @@ def _check_revenue_by_channel(ex: Exercise, func) -> None:
     diagnose(ex, got, expected.astype(float), [
         Mistake("you added up unit prices without multiplying by `quantity`. Revenue of a line "
                 "is quantity * unit_price: a line of 3 units at $20 brings $60, not $20.",
-                lambda: aligned(_revenue(orders, lines, amount=lambda d: d["unit_price"]))),
+                lambda: aligned(_REVENUE_PRICES_ONLY)),
         Mistake("you included cancelled orders. A cancelled order brings no revenue: keep only "
                 "orders whose `status` is 'completed' before adding up.",
-                lambda: aligned(_revenue(orders, lines, statuses=everything))),
+                lambda: aligned(_REVENUE_WITH_CANCELLED)),
         Mistake("you added up unit prices, without quantity, and included cancelled orders. "
                 "Revenue is quantity * unit_price of completed orders only.",
-                lambda: aligned(_revenue(orders, lines, statuses=everything,
-                                         amount=lambda d: d["unit_price"]))),
+                lambda: aligned(_REVENUE_PRICES_WITH_CANCELLED)),
         Mistake("you took the discount off twice. `unit_price` is already the price charged after "
                 "the discount (see cxlabs.describe('order_lines')): use quantity * unit_price.",
-                lambda: aligned(_revenue(orders, lines, amount=lambda d: d["quantity"] * d["unit_price"]
-                                         * (1 - d["discount_pct"])))),
+                lambda: aligned(_REVENUE_DISCOUNT_TWICE)),
         Mistake("you added up units (`quantity`), not money. Revenue is quantity * unit_price.",
-                lambda: aligned(_revenue(orders, lines, amount=lambda d: d["quantity"]))),
+                lambda: aligned(_UNITS)),
     ], "the revenue figures are not right. Join the lines to their orders on `order_id`, keep "
        "completed orders, and add up quantity * unit_price per channel.")
     _check_order(ex, answer, ascending=False,
@@ -316,13 +366,20 @@ revenue_by_channel = Exercise(
 # Exercise 3: on-time rate by fulfilment centre
 # --------------------------------------------------------------------------------------
 
-def _on_time(orders: pd.DataFrame, shipments: pd.DataFrame, *, by_date: bool = True,
-             strict: bool = False, when: str = "delivered_at") -> pd.Series:
-    promised = shipments["order_id"].map(orders.set_index("order_id")["promised_delivery_date"])
-    arrived = shipments[when].dt.normalize() if by_date else shipments[when]
-    on_time = arrived < promised if strict else arrived <= promised
-    return (on_time.groupby(shipments["fulfilment_centre"]).mean()
-            .sort_values(ascending=True).rename("on_time_rate"))
+# On-time parcels in example_shipments(), worked out by hand (on time: delivered on a day on or
+# before the promised one). FC-EU: 21 early, 22 and 32 on the day, 23 and 24 late: 3 of 5.
+# FC-USW: 28 early, 30 on the day, 29 late: 2 of 3. FC-UK: 25 and 26 on the day, 27 early,
+# 31 late (midnight after the promised day): 3 of 4.
+#: The right answer: on-time rate per centre, worst first.
+_ON_TIME = _frozen({"FC-EU": 3 / 5, "FC-USW": 2 / 3, "FC-UK": 3 / 4}, "on_time_rate")
+#: Timestamps compared with the promised date (midnight), or dates compared with <: every
+#: delivery on the promised day counts as late (FC-EU 21; FC-USW 28; FC-UK 27 on time).
+_ON_TIME_SAME_DAY_LATE = _frozen({"FC-EU": 1 / 5, "FC-USW": 1 / 3, "FC-UK": 1 / 4})
+#: `shipped_at` compared with the promised date: every parcel left on or before it.
+_SHIPPED_BY_PROMISE = _frozen({"FC-EU": 1, "FC-USW": 1, "FC-UK": 1})
+#: `delivered_at <= promised + 1 day`: parcel 31, delivered at midnight after its promised day,
+#: counts as on time.
+_ON_TIME_NEXT_MIDNIGHT = _frozen({"FC-EU": 3 / 5, "FC-USW": 2 / 3, "FC-UK": 1})
 
 
 SAME_DAY_LATE = ("parcels delivered ON the promised day count as late in your answer. "
@@ -332,11 +389,18 @@ SAME_DAY_LATE = ("parcels delivered ON the promised day count as late in your an
                  "on `delivered_at` first. And use <=: arriving on the promised day is on time.")
 
 
+NEXT_MIDNIGHT_ON_TIME = ("a parcel delivered at midnight right AFTER the promised day (00:00 the next "
+                         "day) counts as on time in your answer, but it arrived a day late. Adding a "
+                         "day to the promised date and comparing with <= lets it through: compare "
+                         "dates with <= (.dt.normalize() or .dt.date on `delivered_at`), or use < "
+                         "with the added day.")
+
+
 def _check_on_time_rate_by_centre(ex: Exercise, func) -> None:
     orders, shipments = example_shipments()
     answer = _series(ex, call(ex, func, orders.copy(), shipments.copy()),
                      "on-time rates, one per fulfilment centre")
-    expected = _on_time(orders, shipments)
+    expected = _ON_TIME
     _check_labels(ex, answer, expected, "fulfilment centre", [
         (set(shipments["carrier"]), "your index holds carriers, not fulfilment centres. "
          "Group by `fulfilment_centre`."),
@@ -348,15 +412,15 @@ def _check_on_time_rate_by_centre(ex: Exercise, func) -> None:
         return series.reindex(want.index).astype(float)
 
     diagnose(ex, got, want, [
-        Mistake(SAME_DAY_LATE, lambda: aligned(_on_time(orders, shipments, by_date=False))),
-        Mistake(SAME_DAY_LATE, lambda: aligned(_on_time(orders, shipments, strict=True))),
+        Mistake(SAME_DAY_LATE, lambda: aligned(_ON_TIME_SAME_DAY_LATE)),  # timestamps, or dates with <
         Mistake("your rates look like percentages (0 to 100). The task asks for a fraction between "
                 "0 and 1: do not multiply by 100.", lambda: want * 100),
         Mistake("you computed the share delivered LATE. The task asks for the share on time "
                 "(delivered on or before the promised date).", lambda: 1 - want),
         Mistake("you compared `shipped_at` with the promised date. The promise is about delivery: "
                 "use `delivered_at`.",
-                lambda: aligned(_on_time(orders, shipments, when="shipped_at"))),
+                lambda: aligned(_SHIPPED_BY_PROMISE)),
+        Mistake(NEXT_MIDNIGHT_ON_TIME, lambda: aligned(_ON_TIME_NEXT_MIDNIGHT)),
     ], "the rates are not right. For each shipment, look up its order's promised date, mark it "
        "on time when the delivery DATE is on or before it, and take the mean per centre.")
     _check_order(ex, answer, ascending=True,
