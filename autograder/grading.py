@@ -261,7 +261,7 @@ def verdict(plan: Plan, cell: str, received: Sequence[dict], note: str = "") -> 
     by_case = _received_index(received)
     budget = MAX_EXERCISE_CHARS
     for cid, case, where in plan.cases[cell]:
-        on = f"on {case.label} ({where})" if where != "hand-made records" else f"on {case.label}"
+        on = f"on {case.label}, {where}" if where != "hand-made records" else f"on {case.label}"
         sent = by_case.get(cid)
         if sent is None:
             return Verdict(False, f"`{function}` gave no answer {on}: "
@@ -293,7 +293,7 @@ def verdict(plan: Plan, cell: str, received: Sequence[dict], note: str = "") -> 
             return Verdict(False, f"the answer {on} is not readable data ({exc}).")
         problem = run_check(case, answer)
         if problem:
-            return Verdict(False, f"{problem} ({on.removeprefix('on ')})")
+            return Verdict(False, f"{problem} ({on})")
     n = len(plan.cases[cell])
     return Verdict(True, f"correct on all {n} graded case{'s' if n != 1 else ''}.")
 

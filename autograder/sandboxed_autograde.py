@@ -426,7 +426,9 @@ class SandboxedAutograde(Execute):
                 cell.outputs = [NotebookNode(output_type="stream", name="stdout",
                                              text=f"✓ Graded: `{plan.functions[grade_id]}` is {result.message}\n")]
             else:
-                cell.outputs = [_error("NotCorrect", result.message, f"✗ Graded: {result.message}")]
+                function = plan.functions[grade_id]
+                text = result.message if f"`{function}`" in result.message else f"`{function}`: {result.message}"
+                cell.outputs = [_error("NotCorrect", text, f"✗ Graded: {text}")]
 
     def _failure_note(self, out, kernel: dict) -> str:
         if out.get("ename") == "CellTimeoutError":

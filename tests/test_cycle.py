@@ -8,7 +8,7 @@ would otherwise file every submission under that account's name):
 - alice submits the model answers and the model memo;
 - bob submits the lab as he fetched it;
 - carol answers exercise 1, writes an exercise 2 that passes the visible check but fails the
-  hidden tests on the full data, leaves exercise 3 and writes a memo;
+  grader on the full data, leaves exercise 3 and writes a memo;
 - dave submits the model answers after the deadline;
 - erin never submits.
 
@@ -16,7 +16,8 @@ The instructor releases the lab, lets the deadline pass after the first three su
 (the due date is set in the gradebook with ``nbgrader db assignment add --duedate``), collects,
 autogrades, grades two memos through nbgrader's Gradebook API (leaving dave's for later),
 generates and releases feedback, and exports the grades with ``course.py export``.
-The learners fetch their feedback, which must not contain any line of a hidden test.
+The learners fetch their feedback, which shows the grader's verdicts and must not contain any
+line of grading code (``autograder/graders/``).
 """
 
 from __future__ import annotations
@@ -174,7 +175,7 @@ def test_scores_in_the_gradebook(cycle):
     assert score["bob"] == 0, "the lab as fetched"
     assert 0 < score["carol"] < p["total"]
     assert ex["ex1_tests"] == p["ex1"] and ex["ex2_tests"] == 0 and ex["ex3_tests"] == 0, \
-        "exercise 2 passes the visible check but not the hidden tests"
+        "exercise 2 passes the visible check but not the grader"
     assert score["dave"] == p["total"] - p["memo"], "model answers; the memo is not graded yet"
     assert score == expected_scores(root)
 
@@ -215,26 +216,26 @@ def test_each_learner_fetches_their_own_feedback(cycle):
     assert not (cycle["homes"]["erin"] / LAB.id).exists()
 
 
-# ---- feedback never contains hidden-test source --------------------------------------------
+# ---- feedback shows verdicts, never grading code ---------------------------------------------
 
-def test_feedback_never_contains_hidden_test_source(cycle, tmp_path):
+def test_feedback_shows_verdicts_never_grading_code(cycle, tmp_path):
     root = cycle["root"]
     secrets = secret_lines()
-    assert len(secrets) > 20, "the hidden tests of solutions/ were not found"
+    assert len(secrets) > 20, "the graders' lines were not found"
 
-    # The detector works: nbgrader's own rendering of an autograded notebook shows the
-    # hidden tests, and carol's failed hidden assertion left a traceback that quotes them.
+    # Nothing to hide: even nbgrader's plain rendering of an autograded notebook holds no
+    # grading code, because none ever entered the learner's kernel or the notebook.
     from nbconvert import HTMLExporter
 
     autograded = root / "autograder" / "work" / "autograded" / "carol" / LAB.path
     raw = tmp_path / "raw.html"
     raw.write_text(HTMLExporter().from_filename(str(autograded))[0], encoding="utf-8")
-    assert leaks(page_text(raw), secrets), "plain nbconvert shows the hidden tests"
+    assert not leaks(page_text(raw), secrets), "the autograded notebook holds grading code"
     ex2 = next(c for c in nbformat.read(autograded, as_version=4).cells
                if c.metadata.get("nbgrader", {}).get("grade_id") == "ex2_tests")
-    traceback = "\n".join(line for out in ex2.outputs for line in out.get("traceback", []))
-    assert "AssertionError" in traceback and leaks(ANSI.sub("", traceback), secrets), \
-        "carol's failed hidden test should have left a traceback that quotes it"
+    verdict = "\n".join(ANSI.sub("", line) for out in ex2.outputs for line in out.get("traceback", []))
+    assert verdict.startswith("✗ Graded:") and "revenue_by_channel" in verdict, \
+        "carol's exercise 2 shows the grader's verdict in words"
 
     # What learners receive: the released and fetched feedback of every learner.
     pages = [p for s in ["alice", "bob", "carol", "dave"] for p in fetched_feedback(cycle["homes"][s])]
@@ -242,7 +243,9 @@ def test_feedback_never_contains_hidden_test_source(cycle, tmp_path):
     assert len(pages) >= 8
     for page in pages:
         found = leaks(page_text(page), secrets)
-        assert not found, f"{page.name} shows hidden-test lines: {found[:3]}"
+        assert not found, f"{page.name} shows grading code: {found[:3]}"
     carol = page_text(fetched_feedback(cycle["homes"]["carol"])[0])
-    assert "AssertionError: revenue per channel" in carol, \
-        "the hidden assertion's message still tells carol what was wrong"
+    assert "✗ Graded:" in carol and "revenue_by_channel" in carol, \
+        "the verdict tells carol which function was wrong"
+    alice = page_text(fetched_feedback(cycle["homes"]["alice"])[0])
+    assert "✓ Graded:" in alice
