@@ -142,8 +142,9 @@ def _sandbox_execute_class():
     from nbclient.exceptions import DeadKernelError
     from nbformat import NotebookNode
     from nbgrader.preprocessors import Execute
+    from reliable_replies import ReliableRepliesMixin
 
-    class SandboxExecute(Execute):
+    class SandboxExecute(ReliableRepliesMixin, Execute):
         """Execute every cell in the sandboxed kernel, whatever kernel the notebook names.
 
         When the kernel dies (crash, ``os._exit``, memory, the wall-time deadline), the cell
