@@ -143,12 +143,27 @@ def grading_seed() -> int:
     return int(os.environ.get("CXLABS_GRADING_SEED", GRADING_SEED))
 
 
+@cache
+def generator_version() -> str:
+    """A short hash of the world generator's source: a cached world is rebuilt when it changes."""
+    import hashlib
+
+    import cxlabs.world
+
+    digest = hashlib.sha256()
+    world = Path(cxlabs.world.__file__).parent
+    for path in [*sorted(world.glob("*.py")), world.parent / "schema.py"]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def grading_world(cache_dir: Path) -> Path:
-    """The grading world's folder under ``cache_dir``, built once (a few seconds)."""
+    """The grading world's folder under ``cache_dir``, built once (a few seconds) per version of
+    the generator, so a changed generator never grades against a stale world."""
     from cxlabs.loading import ensure_world
 
     seed = grading_seed()
-    folder = Path(cache_dir) / f"grading-world-{seed}"
+    folder = Path(cache_dir) / f"grading-world-{seed}-{generator_version()}"
     old = os.environ.get("CXLABS_SEED")
     os.environ["CXLABS_SEED"] = str(seed)
     try:

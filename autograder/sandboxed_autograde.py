@@ -48,6 +48,7 @@ import grading  # noqa: E402
 import sandbox  # noqa: E402
 from nbformat import NotebookNode  # noqa: E402
 from nbgrader.preprocessors import Execute  # noqa: E402
+from reliable_replies import ReliableRepliesMixin  # noqa: E402
 from traitlets import Integer, Unicode  # noqa: E402
 
 EXPORT_TAG = "cxlabs-export"
@@ -195,8 +196,11 @@ def _capped_kernel_manager():
     return CappedKernelManager
 
 
-class SandboxedAutograde(Execute):
+class SandboxedAutograde(ReliableRepliesMixin, Execute):
     """nbgrader's ``Execute``, replaced: sandboxed kernel, answers out as data, verdicts here.
+
+    Replies are awaited in short slices (:class:`reliable_replies.ReliableRepliesMixin`), so a
+    lost ZeroMQ wake-up never holds a cell until its time limit.
 
     After each notebook, :attr:`last` holds what happened beyond the scores: ``incidents``
     (cells over the time limit, out of memory, output cut) and ``kernel_death`` (the cell the
