@@ -75,12 +75,17 @@ class Case:
         ``check(answer)`` raises :class:`Fail` when the decoded answer is wrong.
     kwargs : dict
         Keyword arguments.
+    raises : str or tuple of str, optional
+        The task says the function must raise this exception (by class name, e.g.
+        ``"ValueError"``) on these inputs: raising it passes, returning anything fails, and
+        ``check`` is not used.
     """
 
     label: str
     args: tuple
-    check: Callable[[object], None]
+    check: Callable[[object], None] | None = None
     kwargs: dict = field(default_factory=dict)
+    raises: str | tuple[str, ...] | None = None
 
 
 @dataclass
@@ -289,6 +294,13 @@ def verdict(plan: Plan, cell: str, received: Sequence[dict], note: str = "") -> 
                            "did you rename it, or not run its cell?")
         if status == "not_callable":
             return Verdict(False, f"`{function}` is not a function (it is a {str(sent.get('message'))[:80]}).")
+        if case.raises:
+            wanted = (case.raises,) if isinstance(case.raises, str) else tuple(case.raises)
+            if status == "raised" and sent.get("error") in wanted:
+                continue
+            did = (f"raised {str(sent.get('error'))[:60]}" if status == "raised" else "returned a value")
+            return Verdict(False, f"`{function}` should raise {' or '.join(wanted)} {on}, "
+                           f"as the task says; it {did}.")
         if status == "raised":
             return Verdict(False, f"`{function}` raised {str(sent.get('error'))[:60]}: "
                            f"{str(sent.get('message'))[:200]} {on}.")

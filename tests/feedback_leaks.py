@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html.parser
+import re
 import sys
 from pathlib import Path
 
@@ -46,7 +47,10 @@ def secret_lines(root: Path = REPO) -> list[str]:
     (a bracket, ``else:``; 25 for the graders, whose short lines are generic Python) and
     lines that learners see in the released labs are not secrets.
     """
-    visible = "\n".join(c.source for c in _cells(root / "labs"))
+    # learners see the released labs, and may write what the solutions' own code has
+    visible = "\n".join([*(c.source for c in _cells(root / "labs")),
+                         *(re.sub(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", "", c.source, flags=re.S)
+                           for c in _cells(root / "solutions"))])
     hidden = {line for c in _cells(root / "solutions") for line in hidden_lines(c.source, min_length=10)}
     graders = {line.strip() for path in sorted((root / "autograder" / "graders").glob("*.py"))
                for line in path.read_text(encoding="utf-8").splitlines() if len(line.strip()) >= 25}

@@ -80,7 +80,7 @@ def test_no_function_in_the_package_computes_a_graded_answer(grading_plans):
         for lab_id, (plan, _) in grading_plans.items():
             for cell, items in plan.cases.items():
                 for _, case, where in items:
-                    if where != "your company's data":
+                    if where != "your company's data" or case.raises:
                         continue
                     for qualname, function in functions.items():
                         for order in _calls(function, case.args):
