@@ -14,6 +14,15 @@ per source and column, so a quality scorecard is exactly checkable:
 * one feed whose last successful load is older than its freshness SLA (the *stale feed*),
   with failed loads after it.
 
+Records exactly at each rule's boundary, several of each, so that a rule is exercised at its
+edge and no defect occurs only once (drawn after everything above, so they leave every other
+row as it was): profiles updated exactly at :data:`AS_OF`; source ids that one source shares
+with another (the support desk files some contacts under the CRM id, the loyalty programme
+under the web-shop id, in any letter case), which are *not* duplicates, since uniqueness holds
+within a source; source ids that are missing (a sentinel); orders handed over at the till,
+shipped the very moment they were ordered; two loads still running at the as-of moment (they
+finish after it, so they had not delivered yet).
+
 Around the feeds: the data stewards per source, column and quality dimension with their
 targets, the lineage from feeds to automated decisions, the column-access policy per role,
 and the decision rights over fields that CRM, ERP and the warehouse all hold.
@@ -68,7 +77,8 @@ PROFILE_FEEDS = Table(
         Column("feed_row_id", "int", "Row identifier in the warehouse landing table.", unique=True),
         Column("source", "str", "System that sent the row.", allowed=PROFILE_SOURCES),
         Column("source_customer_id", "str", "The customer's id in the source system, as sent "
-               "(should be unique per source, ignoring letter case)."),
+               "(should be unique per source, ignoring letter case; some are sentinels, and some "
+               "sources file a contact under another source's id)."),
         Column("customer_id", "int", "Warehouse customer id the source linked the profile to "
                "(should refer to `customers.customer_id`; some do not)."),
         Column("email", "str", "Email as sent.", nullable=True),
@@ -101,7 +111,8 @@ ERP_ORDER_FEED = Table(
 
 FEED_LOADS = Table(
     "feed_loads",
-    "The warehouse's load log: every nightly load of every feed in the last 30 days before the as-of moment.",
+    "The warehouse's load log: every nightly load of every feed in the last 30 days before the as-of "
+    "moment, and the loads still running at it (they finish after it).",
     "load attempt",
     (
         Column("load_id", "int", "Load identifier.", unique=True),
@@ -309,10 +320,53 @@ def make_profile_feeds(ctx, rng, customers):
     out = out.iloc[order].reset_index(drop=True)
     out.insert(0, "feed_row_id", np.arange(1, len(out) + 1))
     out["birth_date"] = pd.to_datetime(out["birth_date"]).astype("datetime64[us]")
+    _plant_profile_boundaries(rng, out, counts)
     ctx.plant("quality_profile_defects", counts,
               "Defects injected per profile source: counts per column and kind (null, sentinel, invalid, "
-              "future, orphan), duplicate ids exact and case-variant, and rows sharing an id.")
+              "future, orphan), duplicate ids exact and case-variant, and rows sharing an id; records at "
+              "a rule's boundary: updated exactly at the as-of moment, an id shared with another source "
+              "(not a duplicate), a missing (sentinel) id.")
     return out
+
+
+#: target source -> the source whose ids it sometimes files a contact under.
+ID_BORROWED_FROM = {"support": "crm", "loyalty": "ecom"}
+#: Sources where some ids are missing (sent as a sentinel).
+ID_ABSENT_SOURCES = ("support", "crm")
+
+
+def _plant_profile_boundaries(rng, out: pd.DataFrame, counts: dict) -> None:
+    """Rows exactly at a rule's boundary, several per source; every changed row still passes.
+
+    Only rows that pass the rule concerned before the change are changed, so every pass rate
+    stays what it was: a profile updated in the past is updated at AS_OF instead; a unique id
+    becomes another source's unique id (or a case variant of it), or a sentinel.
+    """
+    n_by_source = out["source"].value_counts()
+    key = out["source"] + "|" + out["source_customer_id"].str.strip().str.lower()
+    free = ~key.duplicated(keep=False).to_numpy()  # ids no other row of the source shares
+    for source in PROFILE_SOURCES:
+        mine = out["source"].eq(source).to_numpy()
+        k = max(3, round(0.0015 * n_by_source[source]))
+        at = rng.choice(np.flatnonzero(mine & (out["updated_at"] < AS_OF).to_numpy()), k, replace=False)
+        out.loc[at, "updated_at"] = AS_OF
+        counts[source]["updated_at_at_as_of"] = k
+    for target, donor in ID_BORROWED_FROM.items():
+        k = max(3, round(0.004 * n_by_source[target]))
+        donors = rng.choice(np.flatnonzero(free & out["source"].eq(donor).to_numpy()), k, replace=False)
+        ids = out.loc[donors, "source_customer_id"].to_numpy(dtype=object)
+        ids = [i.lower() if lower else i for i, lower in zip(ids, rng.random(k) < 0.5, strict=True)]
+        at = rng.choice(np.flatnonzero(free & out["source"].eq(target).to_numpy()), k, replace=False)
+        out.loc[at, "source_customer_id"] = ids
+        free[at] = False
+        counts[target]["id_shared_with_other_source"] = k
+    for source in ID_ABSENT_SOURCES:
+        k = max(3, round(0.002 * n_by_source[source]))
+        at = rng.choice(np.flatnonzero(free & out["source"].eq(source).to_numpy()), k, replace=False)
+        sentinels = ["N/A", "N/A", *rng.choice(["n/a", "", "unknown", " - "], k - 2)]
+        out.loc[at, "source_customer_id"] = sentinels
+        free[at] = False
+        counts[source]["source_customer_id_absent"] = k
 
 
 @generates(ERP_ORDER_FEED, needs=("orders", "shipments", "customers"))
@@ -330,9 +384,15 @@ def make_erp_order_feed(ctx, rng, orders, shipments, customers):
     n_orphan = _count(0.003, len(o), rng)
     at = rng.choice(len(o), n_orphan, replace=False)
     o.loc[o.index[at], "customer_id"] = len(customers) + 1 + rng.choice(len(customers), n_orphan, replace=False)
+    # handed over at the till: shipped the very moment they were ordered (not before: they pass)
+    later = np.flatnonzero((o["shipped_at"] > o["ordered_at"]).to_numpy())
+    n_till = max(3, round(0.001 * len(o)))
+    at = rng.choice(later, n_till, replace=False)
+    o.loc[o.index[at], "shipped_at"] = o.loc[o.index[at], "ordered_at"]
     ctx.plant("quality_order_defects", {"rows": len(o), "shipped_before_ordered": n_early,
-                                        "customer_id_orphan": n_orphan},
-              "Defects injected in the ERP order feed: orders shipped before they were ordered, orphan customer ids.")
+                                        "customer_id_orphan": n_orphan, "shipped_when_ordered": n_till},
+              "Defects injected in the ERP order feed: orders shipped before they were ordered, orphan customer "
+              "ids; and orders shipped the very moment they were ordered (not a defect: the boundary).")
     return o.reset_index(drop=True)
 
 
@@ -386,17 +446,25 @@ def make_feed_loads(ctx, rng, feed_sources):
                 minutes = float(rng.integers(5, 50))
                 rows.append((source, st, st + pd.Timedelta(minutes=minutes), "failed" if fail else "succeeded",
                              0 if fail else int(rng.integers(50, 400))))
+    # two loads still running at the as-of moment (they succeed after it): not delivered yet
+    running = rng.choice([s for s in FEED_SOURCES if s not in (stale, "support")], 2, replace=False)
+    for source in running:
+        st = AS_OF - pd.Timedelta(minutes=int(rng.integers(5, 30)))
+        rows.append((source, st, AS_OF + pd.Timedelta(minutes=int(rng.integers(5, 40))), "succeeded",
+                     int(rng.integers(50, 400))))
     df = pd.DataFrame(rows, columns=["source", "started_at", "finished_at", "status", "rows_loaded"])
     df["started_at"] = df["started_at"].dt.floor("s")
     df["finished_at"] = df["finished_at"].dt.floor("s")
     df = df.sort_values(["started_at", "source"], ignore_index=True)
     df.insert(0, "load_id", np.arange(1, len(df) + 1))
-    ok = df[df["status"] == "succeeded"].groupby("source")["finished_at"].max()
+    ok = df[(df["status"] == "succeeded") & (df["finished_at"] <= AS_OF)].groupby("source")["finished_at"].max()
     age = (AS_OF - ok) / pd.Timedelta(hours=1)
     stale_sources = sorted(s for s in FEED_SOURCES if age[s] > sla[s])
     if stale_sources != [stale]:
         raise AssertionError(f"feed_loads: stale feeds {stale_sources}, planned [{stale!r}]")
     ctx.plant("quality_stale_feed", stale, "The feed whose last successful load is older than its SLA at the as-of moment.")
+    ctx.plant("quality_running_loads", sorted(str(s) for s in running),
+              "Feeds with a load still running at the as-of moment (it succeeds after it).")
     ctx.plant("quality_as_of", str(AS_OF), "The as-of moment of the quality checks.")
     return df
 
@@ -504,7 +572,8 @@ def make_lineage_edges(ctx, rng):
 def make_access_policies(ctx, rng):
     pol = {
         "marketing_analyst": {"source": "clear", "customer_id": "clear", "email": "masked",
-                              "city": "clear", "verified": "clear", "updated_at": "clear"},
+                              "city": "clear", "birth_date": "masked", "verified": "clear",
+                              "updated_at": "clear"},
         "service_agent": {"source": "clear", "source_customer_id": "clear", "customer_id": "clear",
                           "email": "clear", "phone": "clear", "city": "clear", "verified": "clear"},
         "data_steward": {c: "clear" for c in ("feed_row_id", "source", "source_customer_id", "customer_id",
