@@ -68,21 +68,6 @@ ACTIONS = ("grant", "withdraw")
 CONSENT_BATCH_AT = pd.Timestamp("2024-09-30 12:00:00")
 
 
-def _state_before(c, purpose, action, t, before_us, gdpr) -> np.ndarray:
-    """Consented (bool) per (customer row, purpose) key ``c * 5 + purpose`` just before ``before_us``:
-    the latest event wins, withdraw wins a tie at the latest time, else the regional default."""
-    n_keys = len(gdpr) * len(PURPOSES)
-    state = np.repeat(~gdpr, len(PURPOSES))  # opt-in under GDPR, opt-out elsewhere
-    early = t < before_us
-    key = (c * len(PURPOSES) + purpose)[early]
-    order = np.lexsort((action[early], t[early], key))  # withdraw (1) after grant (0) at the same time
-    key, last_action = key[order], action[early][order]
-    is_last = np.r_[key[1:] != key[:-1], True] if len(key) else np.zeros(0, bool)
-    state[key[is_last]] = last_action[is_last] == GRANT
-    assert len(state) == n_keys
-    return state
-
-
 @generates(CONSENT_EVENTS, needs=("customers",))
 def make_consent_events(ctx, rng, customers):
     n = len(customers)
@@ -121,7 +106,16 @@ def make_consent_events(ctx, rng, customers):
     k = max(24, round(0.004 * n))
     pairs = rng.choice(n * len(PURPOSES), size=k, replace=False)
     b_c, b_p = pairs // len(PURPOSES), pairs % len(PURPOSES)
-    before = _state_before(c, purpose, action, t, at, gdpr)[pairs]
+    # each pair's state just before the batch: latest earlier event (withdraw last at a tie), else
+    # the regional default (opt-in under GDPR, opt-out elsewhere)
+    state = np.repeat(~gdpr, len(PURPOSES))
+    early = t < at
+    key = (c * len(PURPOSES) + purpose)[early]
+    last = np.lexsort((action[early], t[early], key))
+    key, last_action = key[last], action[early][last]
+    final = np.r_[key[1:] != key[:-1], True] if len(key) else np.zeros(0, bool)
+    state[key[final]] = last_action[final] == GRANT
+    before = state[pairs]
     b_action = np.where(before, WITHDRAW, GRANT)
     withdrawing, granting = np.flatnonzero(before), np.flatnonzero(~before)
     n_extra = max(3, k // 8)
@@ -192,11 +186,6 @@ DSAR_BOUNDARY_REQUESTS = (
 )
 
 
-def dsar_due(received: pd.Timestamp, regime: str, extended: bool = False) -> pd.Timestamp:
-    """The statutory (or, with a valid extension, the longest) due date of one request."""
-    return received + DSAR_DEADLINES[regime][1 if extended else 0]
-
-
 def _boundary_requests(rng, customers, taken: np.ndarray) -> pd.DataFrame:
     """The planted boundary requests, each from a customer of its regime without another request."""
     spec = pd.DataFrame(list(DSAR_BOUNDARY_REQUESTS),
@@ -209,12 +198,13 @@ def _boundary_requests(rng, customers, taken: np.ndarray) -> pd.DataFrame:
         mine = (spec["privacy_regime"] == r).to_numpy()
         who[mine] = rng.choice(np.flatnonzero(free & (regime == r)), int(mine.sum()), replace=False)
     received = pd.to_datetime(spec["received"])
-    due = pd.Series([dsar_due(d, r) for d, r in zip(received, spec["privacy_regime"], strict=True)])
+    due = pd.Series([d + DSAR_DEADLINES[r][0] for d, r in zip(received, spec["privacy_regime"], strict=True)])
     extended = spec["notice"].notna().to_numpy()
     notice = pd.Series([d + pd.Timedelta(days=int(x)) if x == x and x is not None else pd.NaT
                         for d, x in zip(due, spec["notice"], strict=True)], dtype="datetime64[us]")
     valid = extended & (notice <= due).to_numpy()
-    final = pd.Series([dsar_due(d, r, v) for d, r, v in zip(received, spec["privacy_regime"], valid, strict=True)])
+    final = pd.Series([d + DSAR_DEADLINES[r][1 if v else 0]
+                       for d, r, v in zip(received, spec["privacy_regime"], valid, strict=True)])
     completed = pd.Series([pd.NaT if x is None else pd.Timestamp(x) if isinstance(x, str)
                            else f + pd.Timedelta(days=int(x)) for f, x in zip(final, spec["completion"], strict=True)],
                           dtype="datetime64[us]")
