@@ -13,6 +13,7 @@ from cxlabs.audit import GENESIS_HASH, canonical_row
 from cxlabs.world import all_tables
 from cxlabs.world.data_protection import RETENTION_AS_OF
 
+PURPOSES = ("marketing_email", "marketing_sms", "personalisation", "analytics", "data_sharing")
 NEW_TABLES = ("retention_schedule", "retention_records", "identity_graph", "dsar_audit_log",
               "use_case_fields", "analytics_extract")
 
@@ -45,9 +46,44 @@ def test_new_tables_validate(any_world, name):
 def test_consent_ties_are_opposite_decisions(any_world):
     e = read(any_world, "consent_events")
     dup = e[e.duplicated(["customer_id", "purpose", "event_at"], keep=False)]
-    pairs = dup.groupby(["customer_id", "purpose", "event_at"])["action"].agg(set)
-    assert (pairs == {"grant", "withdraw"}).all()
-    assert len(pairs) == facts(any_world)["consent_tie_count"]
+    pairs = dup.groupby(["customer_id", "purpose", "event_at"])["action"].agg(list)
+    assert (pairs.map(len) == 2).all()
+    opposite = pairs.map(set) == {"grant", "withdraw"}
+    assert opposite.sum() == facts(any_world)["consent_tie_count"]
+    agreeing = pairs[~opposite]
+    assert len(agreeing) == facts(any_world)["consent_duplicate_count"] >= 3
+    assert (agreeing.map(set) == {"grant"}).all(), "the agreeing duplicates are grants (consented)"
+    # a tie at the latest time is decided by the rule, not by event_id: in some, the grant comes last
+    ids = dup.sort_values("event_id").groupby(["customer_id", "purpose", "event_at"])["action"].agg("last")
+    assert (ids[opposite[ids.index].to_numpy()] == "grant").any()
+
+
+def _state(events: pd.DataFrame, customers: pd.DataFrame, as_of) -> pd.Series:
+    """Consented per (customer_id, purpose) as of ``as_of`` (latest event, withdraw wins ties, default)."""
+    e = events[events["event_at"] <= as_of]
+    last = e[e["event_at"] == e.groupby(["customer_id", "purpose"])["event_at"].transform("max")]
+    decided = ~last["action"].eq("withdraw").groupby([last["customer_id"], last["purpose"]]).any()
+    grid = pd.MultiIndex.from_product([customers["customer_id"], PURPOSES], names=["customer_id", "purpose"])
+    default = pd.Series(np.repeat(customers["privacy_regime"].ne("GDPR").to_numpy(), len(PURPOSES)), index=grid)
+    return decided.reindex(grid).fillna(default).astype(bool)
+
+
+def test_consent_batch_shares_one_instant_and_changes_every_state(any_world):
+    e, c = read(any_world, "consent_events"), read(any_world, "customers")
+    f = facts(any_world)
+    at = pd.Timestamp(f["consent_batch_at"])
+    batch = e[e["event_at"] == at]
+    pairs = batch.groupby(["customer_id", "purpose"])["action"].agg(list)
+    assert len(pairs) == f["consent_batch_pairs"] >= 24
+    assert set(batch["source"]) == {"preference_centre", "web"}
+    now, before = _state(e, c, at), _state(e, c, at - pd.Timedelta(microseconds=1))
+    changed = now[now != before]
+    assert set(changed.index) == set(pairs.index), "every batch decision changes its customer-purpose"
+    ties = pairs[pairs.map(set) == {"grant", "withdraw"}]
+    assert len(ties) >= 3 and not now[ties.index].any(), "a tie in the batch ends not consented"
+    doubled = pairs[pairs.map(lambda a: a == ["grant", "grant"])]
+    assert len(doubled) >= 3 and now[doubled.index].all(), "a grant captured twice is consented"
+    assert (before[pairs.index] == False).any() and (before[pairs.index] == True).any()  # noqa: E712
 
 
 def test_customers_without_events_exist_in_both_regimes(any_world):
@@ -67,14 +103,56 @@ def test_dsar_awkward_days_are_present(any_world):
     assert (month != thirty).mean() > 0.5, "30 days and one calendar month must differ for most requests"
 
 
-def test_slow_market_has_the_lowest_sla_compliance(any_world):
-    r = read(any_world, "dsar_requests")
+def _final_due(r: pd.DataFrame) -> pd.DataFrame:
+    """Statutory due date, extension validity and final due date (rules of lab 04, Part 3)."""
     gdpr = r["privacy_regime"] == "GDPR"
     due = pd.Series([d + pd.DateOffset(months=1) for d in r["received_date"]], index=r.index)
     due = due.where(gdpr, r["received_date"] + pd.Timedelta(days=45))
     longest = pd.Series([d + pd.DateOffset(months=3) for d in r["received_date"]], index=r.index)
     longest = longest.where(gdpr, r["received_date"] + pd.Timedelta(days=90))
-    final = longest.where(r["extended"] & (r["extension_notified_date"] <= due), due)
+    valid = r["extended"] & (r["extension_notified_date"] <= due)
+    return pd.DataFrame({"due": due, "valid": valid, "final": longest.where(valid, due)})
+
+
+def test_dsar_boundary_requests_sit_on_their_boundaries(any_world):
+    r = read(any_world, "dsar_requests")
+    d = _final_due(r).set_index(r["request_id"])
+    r = r.set_index("request_id")
+    planted = facts(any_world)["dsar_boundary_requests"]
+    report = pd.Timestamp("2025-12-31")
+    day = pd.Timedelta(days=1)
+    for kind, side in (("answered_day_before", -1), ("answered_on_due_day", 0), ("answered_day_after", 1)):
+        ids = planted[kind]
+        assert len(ids) >= 2, kind
+        assert ((r.loc[ids, "completed_date"] - d.loc[ids, "final"]) == side * day).all(), kind
+        assert {"GDPR"} < set(r.loc[ids, "privacy_regime"]), f"{kind}: GDPR and a 45-day regime"
+    for kind, side in (("notice_day_before", -1), ("notice_on_due_day", 0), ("notice_day_after", 1)):
+        ids = planted[kind]
+        assert len(ids) >= 2 and r.loc[ids, "extended"].all(), kind
+        assert ((r.loc[ids, "extension_notified_date"] - d.loc[ids, "due"]) == side * day).all(), kind
+        assert (d.loc[ids, "valid"] == (side <= 0)).all(), kind
+        assert {"GDPR"} < set(r.loc[ids, "privacy_regime"]), kind
+    for kind, side in (("open_due_before_report_day", -1), ("open_due_on_report_day", 0),
+                       ("open_due_after_report_day", 1)):
+        ids = planted[kind]
+        assert r.loc[ids, "completed_date"].isna().all(), kind
+        assert (d.loc[ids, "final"] == report + side * day).all(), kind
+    assert (r.loc[planted["answered_on_report_day"], "completed_date"] == report).all()
+    # one calendar month from a month's end: clipped to the end of a shorter month (GDPR, not extended)
+    gdpr = r[(r["privacy_regime"] == "GDPR")]
+    for received, due in (("2024-01-31", "2024-02-29"), ("2025-01-31", "2025-02-28"), ("2024-02-29", "2024-03-29"),
+                          ("2024-03-31", "2024-04-30"), ("2025-05-31", "2025-06-30")):
+        ids = gdpr.index[gdpr["received_date"] == pd.Timestamp(received)]
+        assert len(ids) and (d.loc[ids, "due"] == pd.Timestamp(due)).all(), received
+    # three calendar months from a month's end is not one month and then two
+    ext = d[d["valid"] & (r["privacy_regime"] == "GDPR")]
+    chained = pd.Series([x + pd.DateOffset(months=2) for x in ext["due"]], index=ext.index)
+    assert (chained != ext["final"]).sum() >= 2
+
+
+def test_slow_market_has_the_lowest_sla_compliance(any_world):
+    r = read(any_world, "dsar_requests")
+    final = _final_due(r)["final"]
     done = r["completed_date"].notna()
     on_time = (r["completed_date"] <= final)[done].groupby(r.loc[done, "market"]).mean()
     assert on_time.idxmin() == facts(any_world)["dsar_slow_market"]

@@ -67,6 +67,91 @@ def _due(start='r["received_date"]', gdpr_due="pd.DateOffset(months=1)", gdpr_lo
             .replace("VALID", valid))
 
 
+_SOLUTION_APPEND = '''
+def append_to_log(log, entries):
+    prev = PREV
+    start = int(log["seq"].max()) + 1 if len(log) else 1
+    new = entries.reset_index(drop=True).copy()
+    new.insert(0, "seq", np.arange(start, start + len(new)))
+    hashes = []
+    for row in new.to_dict("records"):
+        prev = hashlib.sha256((prev + canonical_row(row)).encode("utf-8")).hexdigest()
+        hashes.append(prev)
+    new["row_hash"] = hashes
+    return pd.concat([log, new[list(log.columns)]]IGNORE)
+'''
+
+
+def _append(prev='log["row_hash"].iloc[-1] if len(log) else GENESIS_HASH', ignore=", ignore_index=True") -> str:
+    return _SOLUTION_APPEND.replace("PREV", prev).replace("IGNORE", ignore)
+
+
+_TAMPERED = '''
+def tampered_rows(log):
+    log = log.sort_values("seq")
+    previous = [GENESIS_HASH] + log["row_hash"].tolist()[:-1]
+    bad = []
+    for prev, row in zip(previous, ROWS):
+        if hashlib.sha256((prev + canonical_row(row)).encode("utf-8")).hexdigest() != row["row_hash"]:
+            bad.append(int(row["seq"]))
+    return RESULT
+'''
+
+
+def _tampered(rows='log.to_dict("records")', result="bad") -> str:
+    return _TAMPERED.replace("ROWS", rows).replace("RESULT", result)
+
+
+_KANON = '''
+def k_anonymise(extract, k):
+    out = pd.DataFrame({"birth_decade": extract["birth_year"] // 10 * 10,
+                        "postcode_area": extract["postcode"].str[:1], "market": extract["market"],
+                        "segment": extract["segment"], "orders_2025": extract["orders_2025"],
+                        "tickets_2025": extract["tickets_2025"]})
+    size = out.groupby(QUASI_IDENTIFIERS)["market"].transform("size")
+    return RESULT
+'''
+
+_EXPORT = '''
+def subject_export(customer_id, identity_graph, sources):
+    links = identity_graph[identity_graph["customer_id"] == customer_id]
+    parts = []
+    for system, table in sources.items():
+        ids = links.loc[links["system"] == system, "record_id"]
+        parts.append(table[table["record_id"].isin(ids)].assign(system=system))
+    out = pd.concat(parts)
+    cols = ["system"] + [c for c in out.columns if c != "system"]
+    return out[cols].sort_values(["system", "record_id"])
+'''
+
+_TRANSPARENCY = '''
+def transparency_figures(requests, year):
+    r = requests[(requests["received_date"] > pd.Timestamp(f"{year}-01-01"))
+                 & (requests["received_date"] < pd.Timestamp(f"{year}-12-31"))]
+    days = (r["completed_date"] - r["received_date"]).dt.days
+    g = r.assign(days=days).groupby(["privacy_regime", "request_type"])
+    return pd.DataFrame({"received": g.size(), "completed": g["completed_date"].count(),
+                         "median_days": g["days"].median()})
+'''
+
+_ANY_TIE = '''
+def consent_state(events, customers, as_of):
+    ev = events[events["event_at"] <= as_of]
+    last = ev[ev["event_at"] == ev.groupby(["customer_id", "purpose"])["event_at"].transform("max")]
+    g = last.groupby(["customer_id", "purpose"])["action"]
+    state = ((g.size() == 1) & g.first().eq("grant")).rename("consented").reset_index()
+    grid = pd.MultiIndex.from_product([customers["customer_id"], list(PURPOSES)],
+                                      names=["customer_id", "purpose"]).to_frame(index=False)
+    grid = grid.merge(customers[["customer_id", "privacy_regime"]], on="customer_id")
+    out = grid.merge(state, on=["customer_id", "purpose"], how="left")
+    has_event = out["consented"].notna()
+    out["consented"] = np.where(has_event, out["consented"], out["privacy_regime"].ne("GDPR")).astype(bool)
+    out["basis"] = np.where(has_event, "event", "default")
+    return (out[["customer_id", "purpose", "consented", "basis"]]
+            .sort_values(["customer_id", "purpose"], ignore_index=True))
+'''
+
+
 _SLA = '''
 def sla_compliance(requests, as_of):
     r = requests[requests["received_date"] <= as_of]
@@ -97,6 +182,17 @@ MISTAKES = {
                 visible="regional default is wrong"),
         Mistake("events after as_of counted", _consent().replace(
             'ev = events[events["event_at"] <= as_of]', "ev = events"), visible="after the as_of"),
+        # issue 10, point 5: wrong answers the hidden tests in the notebook let through
+        Mistake("decisions exactly at the as_of moment left out (event_at < as_of)", _consent().replace(
+            'events["event_at"] <= as_of', 'events["event_at"] < as_of'), visible=None),
+        Mistake("any two events at the latest instant mean not consented, even when they agree", _ANY_TIE,
+                visible=None),
+        Mistake("rows sorted by customer_id only (purposes left in PURPOSES order)", _consent().replace(
+            '.sort_values(["customer_id", "purpose"], ignore_index=True)',
+            '.sort_values("customer_id", kind="stable", ignore_index=True)'), visible=None),
+        Mistake("rows sorted without a fresh 0, 1, 2... index", _consent().replace(
+            '.sort_values(["customer_id", "purpose"], ignore_index=True)', '.sort_values(["customer_id", "purpose"])'),
+                visible=None),
     ],
     "ex2_answer": [
         Mistake("off by one: action only the day after expiry", _retention(due='(as_of > expires) & ~m["legal_hold"]'),
@@ -107,6 +203,9 @@ MISTAKES = {
         Mistake("a month counted as 30 days",
                 _retention(expires="d + pd.Timedelta(days=30 * int(d.name))"), visible="30 days"),
         Mistake("legal hold ignored", _retention(due="as_of >= expires"), visible="legal hold"),
+        Mistake("months added without clipping to the month's end (31 August + 6 months rolls into March)",
+                _retention(expires='(d.dt.to_period("M") + int(d.name)).dt.to_timestamp() '
+                                   '+ pd.to_timedelta(d.dt.day - 1, unit="D")'), visible="clips 31 August"),
     ],
     "ex3_answer": [
         Mistake("GDPR deadline as 30 days instead of a calendar month",
@@ -119,12 +218,27 @@ MISTAKES = {
                 visible="60 days"),
         Mistake("final due date ignores valid extensions", _due().replace('longest.where(valid, due)', "due"),
                 visible="ignores the extensions"),
+        # issue 10, point 5: wrong answers the hidden tests in the notebook let through
+        Mistake("extension notice must come strictly before the due date (< instead of <=)",
+                _due(valid='r["extended"] & (r["extension_notified_date"] < due).fillna(False)'), visible=None),
+        Mistake("GDPR final deadline as the due date plus two months, not three months from receipt",
+                _due().replace("longest = (received + pd.DateOffset(months=3))",
+                               "longest = (due + pd.DateOffset(months=2))"), visible=None),
+        Mistake("extension valid whenever a notice date is on or before the due date (extended flag ignored)",
+                _due(valid='(r["extension_notified_date"] <= due).fillna(False)'), visible=None),
+        Mistake("extension valid when flagged unless the notice is late (a missing notice date passes)",
+                _due(valid='r["extended"] & ~(r["extension_notified_date"] > due)'), visible=None),
     ],
     "ex4_answer": [
         Mistake("completion on the due day counted late", _sla(on_time="<"), visible="ON its due date"),
         Mistake("open overdue requests left out", _sla(overdue='~done & False'), visible="open requests past"),
         Mistake("completions after the reporting day used", _sla(done='r["completed_date"].notna()'),
                 visible="AFTER the reporting day"),
+        # issue 10, point 5: wrong answers the hidden tests in the notebook let through
+        Mistake("an open request counted overdue on its due date itself (final_due_date <= as_of)",
+                _sla(overdue='~done & (r["final_due_date"] <= as_of)'), visible=None),
+        Mistake("a request completed on as_of itself treated as still open (completed_date < as_of)",
+                _sla(done='r["completed_date"].notna() & (r["completed_date"] < as_of)'), visible=None),
     ],
     "ex5_answer": [
         Mistake("records matched on the subject's CRM email instead of the identity graph", '''
@@ -143,6 +257,8 @@ def subject_export(customer_id, identity_graph, sources):
     cols = ["system"] + [c for c in out.columns if c != "system"]
     return out[cols].sort_values(["system", "record_id"], ignore_index=True)
 ''', visible="not only the CRM"),
+        Mistake("the source tables' row labels kept as the index (not a plain 0, 1, 2... index)", _EXPORT,
+                visible=None),
     ],
     "ex6a_answer": [
         Mistake("each row hashed without the previous hash", '''
@@ -179,6 +295,12 @@ def append_to_log(log, entries):
     out["row_hash"] = hashes
     return out
 ''', visible=None),
+        # issue 10, point 5: wrong answers the hidden tests in the notebook let through
+        Mistake("the last row's hash recomputed from its content instead of the stored one",
+                _append(prev='hashlib.sha256(((log["row_hash"].iloc[-2] if len(log) > 1 else GENESIS_HASH) '
+                             '+ canonical_row(log.iloc[-1])).encode("utf-8")).hexdigest()'), visible=None),
+        Mistake("new rows appended without a fresh index (pd.concat without ignore_index)", _append(ignore=""),
+                visible=None),
     ],
     "ex6b_answer": [
         Mistake("rows hashed without the previous hash (everything fails)", '''
@@ -195,6 +317,9 @@ def tampered_rows(log):
             bad.append(int(r["seq"]))
     return bad
 ''', visible="every row after it"),
+        # issue 10, point 5: wrong answers the hidden tests in the notebook let through
+        Mistake("only the first tampered row reported", _tampered(result="bad[:1]"), visible=None),
+        Mistake("the last row never verified", _tampered(rows='log.to_dict("records")[:-1]'), visible=None),
     ],
     "ex7_answer": [
         Mistake("excess and missing swapped", '''
@@ -257,6 +382,11 @@ def k_anonymise(extract, k):
     size = out.groupby(QUASI_IDENTIFIERS)["market"].transform("size")
     return out[size >= k].reset_index(drop=True)
 ''', visible="customer_ref"),
+        # issue 10, point 5: wrong answers the hidden tests in the notebook let through
+        Mistake("original row labels kept (the index shows which rows were suppressed)",
+                _KANON.replace("RESULT", "out[size >= k]"), visible=None),
+        Mistake("a helper column (the group size) released too",
+                _KANON.replace("RESULT", "out.assign(group_size=size)[size >= k].reset_index(drop=True)"), visible=None),
     ],
     "ex9_answer": [
         Mistake("mean instead of median days", '''
@@ -275,6 +405,9 @@ def transparency_figures(requests, year):
     return pd.DataFrame({"received": g.size(), "completed": g["completed_date"].count(),
                          "median_days": g["days"].median()})
 ''', visible="RECEIVED in the report year"),
+        # issue 10, point 5: a wrong answer the hidden tests in the notebook let through
+        Mistake("year filter drops the first and last day of the year (> 1 January, < 31 December)", _TRANSPARENCY,
+                visible=None),
         Mistake("days counted inclusively (+1)", '''
 def transparency_figures(requests, year):
     r = requests[requests["received_date"].dt.year == year]

@@ -2,8 +2,13 @@
 
 Planted truths: GDPR customers start without consent and grant it; CCPA customers start
 consented and opt out; some customer-purposes have two events with the same timestamp
-and opposite actions (a tie); DSARs arrive on the awkward days (31 January, 29 February,
-weekends), some are extended, and one region answers late more often.
+and opposite actions (a tie); a batch of decisions imported from the preference centre
+shares one instant (``CONSENT_BATCH_AT``), each changing its customer-purpose's state, with
+ties and agreeing duplicates in it; DSARs arrive on the awkward days (31 January,
+29 February, weekends), some are extended, and one region answers late more often; and
+boundary requests (``DSAR_BOUNDARY_REQUESTS``) are due, noticed and answered exactly on,
+the day after and the day before their deadlines, from months' ends, and around the
+year-end report day.
 """
 
 from __future__ import annotations
@@ -58,6 +63,9 @@ DSAR_REQUESTS = Table(
 
 GRANT, WITHDRAW = 0, 1  # codes into ACTIONS
 ACTIONS = ("grant", "withdraw")
+#: The instant the preference-centre migration imported its batch of decisions (every event of
+#: the batch has exactly this event_at; a report "as of" this moment must count them).
+CONSENT_BATCH_AT = pd.Timestamp("2024-09-30 12:00:00")
 
 
 @generates(CONSENT_EVENTS, needs=("customers",))
@@ -90,16 +98,123 @@ def make_consent_events(ctx, rng, customers):
     tie = np.sort(rng.choice(len(t), size=round(0.01 * len(t)), replace=False))
     c, purpose, t = np.r_[c, c[tie]], np.r_[purpose, purpose[tie]], np.r_[t, t[tie]]
     action = np.r_[action, 1 - action[tie]]
-    order = np.lexsort((purpose, c, t))  # by time, then customer, then purpose
-    ctx.plant("consent_tie_count", len(tie),
+    # The preference-centre migration: one batch of decisions, all at CONSENT_BATCH_AT, each the
+    # opposite of the customer-purpose's state just before (so a report as of that instant
+    # differs from one a moment earlier). Some pairs get a second, opposite event at the same
+    # instant (a tie: not consented), some a second, agreeing grant (a duplicate: consented).
+    at = to_us(CONSENT_BATCH_AT)
+    k = max(24, round(0.004 * n))
+    pairs = rng.choice(n * len(PURPOSES), size=k, replace=False)
+    b_c, b_p = pairs // len(PURPOSES), pairs % len(PURPOSES)
+    # each pair's state just before the batch: latest earlier event (withdraw last at a tie), else
+    # the regional default (opt-in under GDPR, opt-out elsewhere)
+    state = np.repeat(~gdpr, len(PURPOSES))
+    early = t < at
+    key = (c * len(PURPOSES) + purpose)[early]
+    last = np.lexsort((action[early], t[early], key))
+    key, last_action = key[last], action[early][last]
+    final = np.r_[key[1:] != key[:-1], True] if len(key) else np.zeros(0, bool)
+    state[key[final]] = last_action[final] == GRANT
+    before = state[pairs]
+    b_action = np.where(before, WITHDRAW, GRANT)
+    withdrawing, granting = np.flatnonzero(before), np.flatnonzero(~before)
+    n_extra = max(3, k // 8)
+    tie_rows = withdrawing[:n_extra]   # a grant at the same instant: the tie makes it "not consented"
+    dup_rows = granting[:n_extra]      # the same grant captured twice: still consented
+    extra = np.r_[tie_rows, dup_rows]
+    b_c, b_p = np.r_[b_c, b_c[extra]], np.r_[b_p, b_p[extra]]
+    b_action = np.r_[b_action, np.full(len(extra), GRANT)]
+    source = np.r_[np.full(len(t), -1), np.full(k, CONSENT_SOURCES.index("preference_centre")),
+                   np.full(len(extra), CONSENT_SOURCES.index("web"))]
+    c, purpose, action = np.r_[c, b_c], np.r_[purpose, b_p], np.r_[action, b_action]
+    t = np.r_[t, np.full(len(b_c), at)]
+    order = np.lexsort((purpose, c, t))  # by time, then customer, then purpose (stable: ties keep their order)
+    ctx.plant("consent_tie_count", len(tie) + len(tie_rows),
               "Customer-purpose events that share their timestamp with an opposite decision.")
+    ctx.plant("consent_duplicate_count", len(dup_rows),
+              "Customer-purpose grants recorded twice at the same instant (agreeing: still consented).")
+    ctx.plant("consent_batch_at", str(CONSENT_BATCH_AT),
+              "Instant of the preference-centre batch: every batch event has exactly this event_at.")
+    ctx.plant("consent_batch_pairs", int(k),
+              "Customer-purposes whose state the batch changes (each the opposite of the state just "
+              "before the batch; with a tie it ends not consented).")
+    sources = pick(rng, CONSENT_SOURCES, len(t), [0.35, 0.2, 0.15, 0.1, 0.2]).to_numpy(dtype=object)
+    planted = source[order] >= 0
+    sources[planted] = np.asarray(CONSENT_SOURCES, dtype=object)[source[order][planted]]
     return pd.DataFrame({
         "event_id": np.arange(1, len(t) + 1),
         "customer_id": customers["customer_id"].to_numpy()[c[order]],
         "purpose": text(PURPOSES, purpose[order]), "action": text(ACTIONS, action[order]),
         "event_at": from_us(t[order]),
-        "source": pick(rng, CONSENT_SOURCES, len(t), [0.35, 0.2, 0.15, 0.1, 0.2]),
+        "source": pd.Series(sources, dtype="str"),
     }, copy=False)
+
+
+#: The year-end report day the lab measures DSAR compliance on (lab 04, exercise 4).
+DSAR_REPORT_DAY = pd.Timestamp("2025-12-31")
+#: The deadlines the boundary requests are planted around (lab 04, Part 3): per regime, the
+#: statutory due date and the longest (extended) one, from the day of receipt. The extension is
+#: valid when it was notified on or before the statutory due date.
+DSAR_DEADLINES = {"GDPR": (pd.DateOffset(months=1), pd.DateOffset(months=3)),
+                  "CCPA": (pd.Timedelta(days=45), pd.Timedelta(days=90)),
+                  "US-other": (pd.Timedelta(days=45), pd.Timedelta(days=90))}
+#: Boundary requests planted in every world: (kind, regime, received, extension notice in days
+#: after the statutory due date or None, completion in days after the final due date, or a
+#: day, or None while open).
+DSAR_BOUNDARY_REQUESTS = (
+    ("answered_on_due_day", "GDPR", "2024-01-31", None, 0),        # due 29 February 2024
+    ("answered_day_after", "GDPR", "2025-01-31", None, 1),         # due 28 February 2025
+    ("answered_day_before", "GDPR", "2024-02-29", None, -1),       # due 29 March 2024
+    ("answered_on_due_day", "GDPR", "2024-03-31", None, 0),        # due 30 April (a 30-day month)
+    ("answered_on_due_day", "GDPR", "2025-05-31", None, 0),        # due 30 June 2025
+    ("answered_on_due_day", "US-other", "2024-01-31", None, 0),    # 45 days across a leap February
+    ("answered_day_after", "CCPA", "2024-09-01", None, 1),
+    ("answered_day_before", "CCPA", "2025-02-10", None, -1),
+    ("notice_on_due_day", "GDPR", "2024-01-31", 0, 0),             # final 30 April 2024
+    ("notice_day_after", "GDPR", "2025-01-31", 1, -1),             # not valid: final = due
+    ("notice_day_before", "GDPR", "2024-10-31", -1, 1),            # final 31 January 2025
+    ("notice_on_due_day", "GDPR", "2024-11-30", 0, 0),             # final 28 February 2025
+    ("notice_on_due_day", "CCPA", "2024-03-01", 0, 0),
+    ("notice_day_after", "CCPA", "2025-06-10", 1, -2),
+    ("notice_day_before", "US-other", "2024-07-01", -1, -1),
+    ("open_due_before_report_day", "GDPR", "2025-11-30", None, None),   # due 30 December 2025
+    ("open_due_after_report_day", "GDPR", "2025-12-01", None, None),    # due 1 January 2026
+    ("open_due_on_report_day", "CCPA", "2025-11-16", None, None),       # due 31 December 2025
+    ("open_due_before_report_day", "CCPA", "2025-11-15", None, None),
+    ("open_due_after_report_day", "US-other", "2025-11-17", None, None),
+    ("answered_on_report_day", "US-other", "2025-11-20", None, "2025-12-31"),
+)
+
+
+def _boundary_requests(rng, customers, taken: np.ndarray) -> pd.DataFrame:
+    """The planted boundary requests, each from a customer of its regime without another request."""
+    spec = pd.DataFrame(list(DSAR_BOUNDARY_REQUESTS),
+                        columns=["kind", "privacy_regime", "received", "notice", "completion"])
+    regime = customers["privacy_regime"].to_numpy()
+    free = np.ones(len(customers), bool)
+    free[taken] = False
+    who = np.empty(len(spec), "int64")
+    for r in spec["privacy_regime"].unique():  # a few constant rows: one draw per regime
+        mine = (spec["privacy_regime"] == r).to_numpy()
+        who[mine] = rng.choice(np.flatnonzero(free & (regime == r)), int(mine.sum()), replace=False)
+    received = pd.to_datetime(spec["received"])
+    due = pd.Series([d + DSAR_DEADLINES[r][0] for d, r in zip(received, spec["privacy_regime"], strict=True)])
+    extended = spec["notice"].notna().to_numpy()
+    notice = pd.Series([d + pd.Timedelta(days=int(x)) if x == x and x is not None else pd.NaT
+                        for d, x in zip(due, spec["notice"], strict=True)], dtype="datetime64[us]")
+    valid = extended & (notice <= due).to_numpy()
+    final = pd.Series([d + DSAR_DEADLINES[r][1 if v else 0]
+                       for d, r, v in zip(received, spec["privacy_regime"], valid, strict=True)])
+    completed = pd.Series([pd.NaT if x is None else pd.Timestamp(x) if isinstance(x, str)
+                           else f + pd.Timedelta(days=int(x)) for f, x in zip(final, spec["completion"], strict=True)],
+                          dtype="datetime64[us]")
+    types = np.where(regime[who] == "CCPA", choose(rng, len(spec), [0.35, 0.3, 0.05, 0.05, 0.25]),
+                     choose(rng, len(spec), [0.5, 0.3, 0.12, 0.08]))
+    return pd.DataFrame({"customer_id": customers["customer_id"].to_numpy()[who],
+                         "market": customers["market"].to_numpy()[who], "privacy_regime": spec["privacy_regime"],
+                         "request_type": text(REQUEST_TYPES, types), "received_date": received,
+                         "extended": extended, "extension_notified_date": notice, "completed_date": completed,
+                         "_kind": spec["kind"]})
 
 
 @generates(DSAR_REQUESTS, needs=("customers",))
@@ -126,11 +241,23 @@ def make_dsar_requests(ctx, rng, customers):
     completed = received + pd.to_timedelta(took, unit="D")
     completed = completed.where(completed <= ctx.end.normalize())
     notice = received + pd.to_timedelta(rng.integers(5, 25, n_req), unit="D")
-    return pd.DataFrame({
-        "request_id": np.arange(1, n_req + 1), "customer_id": c["customer_id"],
+    drawn = pd.DataFrame({
+        "customer_id": c["customer_id"],
         "market": c["market"], "privacy_regime": c["privacy_regime"],
         "request_type": text(REQUEST_TYPES, types),
         "received_date": received, "extended": extended,
-        "extension_notified_date": notice.where(extended), "completed_date": completed,
-    }).sort_values("received_date", kind="stable").assign(
-        request_id=lambda d: np.arange(1, len(d) + 1)).reset_index(drop=True)
+        "extension_notified_date": notice.where(extended), "completed_date": completed, "_kind": "",
+    })
+    out = (pd.concat([drawn, _boundary_requests(rng, customers, rows)], ignore_index=True)
+           .sort_values("received_date", kind="stable", ignore_index=True))
+    out.insert(0, "request_id", np.arange(1, len(out) + 1))
+    for col in ("received_date", "extension_notified_date", "completed_date"):
+        out[col] = out[col].astype("datetime64[us]")
+    kinds = out.loc[out["_kind"] != "", ["_kind", "request_id"]]
+    ctx.plant("dsar_boundary_requests",
+              {k: sorted(int(i) for i in g["request_id"]) for k, g in kinds.groupby("_kind")},
+              "Requests planted at the deadlines' edges: answered on, the day after and the day "
+              "before the final due date; extension notices on, the day after and the day before "
+              "the statutory due date; open on the report day (31 December 2025) with the due date "
+              "the day before, on or after it; answered on the report day itself.")
+    return out.drop(columns="_kind")
