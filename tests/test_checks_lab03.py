@@ -50,6 +50,7 @@ def cases():
 def test_visible_only_mistakes_name_their_check():
     """What the grader cannot catch yet (an error a function must raise), the visible check must."""
     assert all(m.visible for items in VISIBLE_ONLY.values() for m in items)
+    assert not VISIBLE_ONLY, "the grader requires the errors a task asks for (Case(raises=...))"
 
 
 @pytest.mark.parametrize(("answer_id", "mistake"), list(cases()))

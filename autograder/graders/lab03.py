@@ -637,7 +637,9 @@ def _mask_fixed():
                  "listed in another column order)", (profiles, policies, "auditor"),
                  _check_mask(profiles, policies, "auditor")),
             Case("hand-made profiles for a role that sees contacts in clear", (profiles, policies, "agent"),
-                 _check_mask(profiles, policies, "agent"))]
+                 _check_mask(profiles, policies, "agent")),
+            Case("hand-made profiles for a role that is not in the policy table (the task: raise "
+                 "ValueError)", (profiles, policies, "intern"), raises="ValueError")]
 
 
 # ---- exercise 7: lineage -------------------------------------------------------------------------

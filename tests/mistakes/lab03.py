@@ -4,8 +4,7 @@ Each source replaces a whole answer cell of ``solutions/lab03/lab03_data_quality
 the grader (``autograder/graders/lab03.py``) must then fail the exercise, and the visible
 check's message must contain ``visible`` (``None``: only the grader catches it).
 
-``VISIBLE_ONLY`` holds wrong answers that only the visible check can catch for now: the grader
-receives answers as data, so it cannot yet require a function to *raise* (see the note there).
+``VISIBLE_ONLY`` would hold wrong answers that only the visible check can catch; it is empty.
 """
 
 from . import Mistake
@@ -331,6 +330,24 @@ def quarantine(profiles, freshness):
         Mistake("the stale feed written in by name (the default world's)", _fill(_QUARANTINE, STALE='{"loyalty"}')),
     ],
     "ex6_answer": [
+        Mistake("an unknown role returns an empty table", '''
+def mask_for_role(profiles, policies, role):
+    mine = policies[policies["role"] == role]
+    access = dict(zip(mine["column"], mine["access"]))
+    out = profiles[[c for c in profiles.columns if c in access]].copy()
+    for column in [c for c, a in access.items() if a == "masked" and c in out.columns]:
+        values = out[column].astype("string")
+        if column in ("email", "login"):
+            masked = pd.Series(np.where(values.str.contains("@", regex=False).fillna(False),
+                                        values.str[0] + "***@" + values.str.split("@").str[-1], "***"),
+                               index=out.index)
+        elif column == "phone":
+            masked = "***" + values.str[-4:]
+        else:
+            masked = pd.Series("***", index=out.index)
+        out[column] = masked.where(values.notna(), None).astype("string")
+    return out
+''', visible="unknown role returned"),
         Mistake("columns not listed are shown in clear (login leaks the email)", '''
 def mask_for_role(profiles, policies, role):
     mine = policies[policies["role"] == role]
@@ -468,28 +485,6 @@ def authoritative_values(changes, rights):
     ],
 }
 
-#: Wrong answers that only the visible check catches for now: the grader receives answers as
-#: data and cannot yet require a function to raise (``autograder/grading.py`` has no case that
-#: expects an error). ``tests/test_checks_lab03.py`` holds the visible check to them.
-VISIBLE_ONLY = {
-    "ex6_answer": [
-        Mistake("an unknown role returns an empty table", '''
-def mask_for_role(profiles, policies, role):
-    mine = policies[policies["role"] == role]
-    access = dict(zip(mine["column"], mine["access"]))
-    out = profiles[[c for c in profiles.columns if c in access]].copy()
-    for column in [c for c, a in access.items() if a == "masked" and c in out.columns]:
-        values = out[column].astype("string")
-        if column in ("email", "login"):
-            masked = pd.Series(np.where(values.str.contains("@", regex=False).fillna(False),
-                                        values.str[0] + "***@" + values.str.split("@").str[-1], "***"),
-                               index=out.index)
-        elif column == "phone":
-            masked = "***" + values.str[-4:]
-        else:
-            masked = pd.Series("***", index=out.index)
-        out[column] = masked.where(values.notna(), None).astype("string")
-    return out
-''', visible="unknown role returned"),
-    ],
-}
+#: Wrong answers only the visible check catches (none: the grader now also requires errors
+#: the task asks for, with ``Case(raises=...)``).
+VISIBLE_ONLY: dict = {}
