@@ -13,8 +13,9 @@ Planted truths:
 * ``use_case_fields``: the fields each analytics or marketing use case asks for and the
   ones it needs, with the worst over-collector planted;
 * ``analytics_extract``: customer-level rows with quasi-identifiers (birth year, postcode,
-  market) in which postcode areas (first character) repeat across markets, so k computed
-  without the market looks better than it is.
+  market) in which postcode areas (a UK postcode's leading letters, the first digit of any
+  other) repeat across markets ("1" in Berlin, Amsterdam, Marseille and New York), so k
+  computed without the market looks better than it is.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pandas as pd
 from cxlabs.audit import GENESIS_HASH
 from cxlabs.schema import Column, Table
 from cxlabs.world.people import MARKET_CODES, NOISE_KINDS, SEGMENTS, SOURCE_SYSTEMS
+from cxlabs.world.privacy import DSAR_DEADLINES, OPT_OUT_DEADLINE
 from cxlabs.world.registry import generates
 from cxlabs.world.sampling import join, number_text, prefixed_ids, text
 
@@ -49,13 +51,17 @@ LINK_METHODS = ("deterministic", "probabilistic", "clerical_review")
 AUDIT_ACTORS = ("privacy_team", "dsar_bot", "crm_admin", "support_lead")
 AUDIT_ACTIONS = ("received", "identity_verified", "extension_notified", "records_located",
                  "export_sent", "records_deleted", "records_corrected", "completed")
-#: use case -> (consent purpose it runs under, fields it needs, fields it asks for on top)
+#: The purpose of messages needed to deliver an order (delivery alerts): service messages, not
+#: direct marketing, so they need no marketing consent (they run under the contract).
+SERVICE_PURPOSE = "service_messages"
+#: use case -> (purpose it runs under: a consent purpose or SERVICE_PURPOSE, fields it needs,
+#: fields it asks for on top)
 USE_CASES = {
     "churn_model": ("analytics", ("customer_id", "segment", "signup_date", "orders_12m", "tickets_12m",
                                   "plan_status"), ("email", "birth_year", "postcode")),
     "email_campaign": ("marketing_email", ("customer_id", "first_name", "email", "segment"),
                        ("phone", "birth_year", "street")),
-    "sms_delivery_alerts": ("marketing_sms", ("customer_id", "phone", "order_id"), ("first_name",)),
+    "sms_delivery_alerts": (SERVICE_PURPOSE, ("customer_id", "phone", "order_id"), ("first_name",)),
     "product_recommendations": ("personalisation", ("customer_id", "orders_12m", "segment"),
                                 ("birth_year", "postcode", "email", "phone", "street", "last_name")),
     "partner_data_share": ("data_sharing", ("customer_id", "postcode", "segment"),
@@ -141,7 +147,9 @@ USE_CASE_FIELDS = Table(
     "use case and field",
     (
         Column("use_case", "str", "Data use case.", allowed=tuple(USE_CASES)),
-        Column("purpose", "str", "Consent purpose the use case runs under."),
+        Column("purpose", "str", "Purpose the use case runs under: a consent purpose of `consent_events`, or "
+               "service_messages (messages needed to deliver an order, which are not marketing and need no "
+               "marketing consent)."),
         Column("field", "str", "Customer field.", allowed=USE_CASE_FIELDS_ALL),
         Column("requested", "bool", "The use case's data request asks for the field."),
         Column("needed", "bool", "The use case cannot work without the field."),
@@ -320,10 +328,14 @@ def make_dsar_audit_log(ctx, rng, dsar_requests):
     for col in ("actor", "action", "detail"):
         log[col] = log[col].astype("str")
     log["row_hash"] = _chain(_canonical_texts(log))
-    # Tampering: a late completion backdated by three weeks after the hash was written.
+    # Tampering: a late completion backdated by three weeks after the hash was written. Late: after
+    # the due date (one calendar month under GDPR, 15 business days for an opt-out of sale/sharing,
+    # 45 days for the other US requests), with no extension.
     req = r.set_index("request_id")
-    took = (req["completed_date"] - req["received_date"]).dt.days
-    late = req.index[(took > np.where(req["privacy_regime"] == "GDPR", 31, 45)) & ~req["extended"]]
+    gdpr, opt_out = req["privacy_regime"].eq("GDPR"), req["request_type"].eq("opt_out_of_sale")
+    due = (req["received_date"] + DSAR_DEADLINES["CCPA"][0]).where(~gdpr, req["received_date"] + DSAR_DEADLINES["GDPR"][0])
+    due = due.where(~opt_out, req["received_date"] + OPT_OUT_DEADLINE)
+    late = req.index[(req["completed_date"] > due) & ~req["extended"]]
     completed = log.index[(log["action"] == "completed") & log["request_id"].isin(late)]
     if len(completed) == 0:
         completed = log.index[log["action"] == "completed"]
@@ -350,6 +362,11 @@ def make_use_case_fields(ctx, rng):
     return out.iloc[rng.permutation(len(out))].reset_index(drop=True)
 
 
+#: A postcode's area: the letters a UK postcode starts with ("SW9 8BT" -> "SW"), or the first
+#: digit of any other code ("10115" -> "1", "1012 AB" -> "1", "94107" -> "9").
+POSTCODE_AREA = r"^([A-Z]+|\d)"
+
+
 @generates(ANALYTICS_EXTRACT, needs=("customers", "orders", "tickets"))
 def make_analytics_extract(ctx, rng, customers, orders, tickets):
     year = pd.Timestamp("2025-01-01")
@@ -368,11 +385,13 @@ def make_analytics_extract(ctx, rng, customers, orders, tickets):
     out = out.iloc[rng.permutation(len(out))].reset_index(drop=True)
     if out["customer_ref"].duplicated().any():
         raise ValueError("analytics_extract: customer_ref collision; change the key derivation")
-    gen = out.assign(decade=out["birth_year"] // 10 * 10, area=out["postcode"].str[:1])
+    gen = out.assign(decade=out["birth_year"] // 10 * 10,
+                     area=out["postcode"].str.extract(POSTCODE_AREA, expand=False))
     sizes = gen.groupby(["decade", "area", "market"])["market"].transform("size")
     ctx.plant("kanon_suppressed_k5", int((sizes < 5).sum()),
               "Rows suppressed from analytics_extract for k = 5 after generalising birth year to "
-              "its decade and postcode to its first character (quasi-identifiers: decade, "
+              "its decade and postcode to its area, the leading letters of a UK postcode and the "
+              "first digit of any other (quasi-identifiers: decade, "
               "area, market).")
     return out
 

@@ -183,7 +183,6 @@ US_MARKET = np.array([V.MARKETS[m][0] == "US" for m in MARKET_CODES])
 MOBILE_PLANS = {"UK": ("7", 9), "DE": ("15", 9), "FR": ("6", 8), "NL": ("6", 8),
                 "US-CA": ("", 7), "US-NY": ("", 7), "US-TX": ("", 7)}
 US_AREA_CODES = (201, 990)  # low inclusive, high exclusive
-POSTCODE_LETTERS = "ABCDEFGHJKLMNPRSTUWXYZ"
 
 
 @generates(ACCOUNTS)
@@ -241,26 +240,51 @@ def _street_codes(rng, n: int) -> np.ndarray:
 
 
 @functools.cache
-def _postcode_parts() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """Letter pairs, UK outward codes (``"AB12"``) and UK inward codes (``"3CD"``)."""
-    pairs = tuple(a + b for a in POSTCODE_LETTERS for b in POSTCODE_LETTERS)
-    outward = tuple(f"{p}{d}" for p in pairs for d in range(1, 20))
-    inward = tuple(f"{d}{p}" for d in range(1, 10) for p in pairs)
-    return pairs, outward, inward
+def _postcode_parts() -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                 tuple[str, ...], tuple[str, ...]]:
+    """Every city's postal prefixes as one vocabulary (the codes of city ``c`` are
+    ``start[c] : start[c] + count[c]``, cities in ``CITY_NAMES`` order), each prefix's value
+    and length when it is digits, UK inward codes ("8BT") and Dutch letter pairs."""
+    runs = [V.POSTCODE_PREFIXES[c] for c in CITY_NAMES]
+    count = np.array([len(r) for r in runs])
+    prefixes = tuple(p for r in runs for p in r)
+    value = np.array([int(p) if p.isdigit() else 0 for p in prefixes], dtype=np.int64)
+    length = np.array([len(p) for p in prefixes])
+    inward = tuple(f"{d}{a}{b}" for d in range(10) for a in V.UK_INWARD_LETTERS for b in V.UK_INWARD_LETTERS)
+    nl_pairs = tuple(a + b for a in V.NL_POSTCODE_LETTERS for b in V.NL_POSTCODE_LETTERS)
+    return prefixes, np.cumsum(count) - count, count, value, length, inward, nl_pairs
 
 
-def _postcodes(rng, market: np.ndarray) -> pd.Series:
-    """A postal code in each row's market format (``market``: codes into ``MARKET_CODES``)."""
+#: The bounds of the postcode generator's draws for UK outward codes, UK inward codes and Dutch
+#: letter pairs, kept as they were when codes were drawn uniformly, so that the rest of each
+#: table's random stream is unchanged.
+_UK_OUTWARD_DRAWS, _UK_INWARD_DRAWS, _NL_PAIR_DRAWS = 22 * 22 * 19, 9 * 22 * 22, 22 * 22
+
+
+def _postcodes(rng, market: np.ndarray, city: np.ndarray) -> pd.Series:
+    """A postal code in each row's market format that starts like the real codes of its city
+    (``market``: codes into ``MARKET_CODES``; ``city``: codes into ``CITY_NAMES``).
+
+    UK "SW9 8BT" (area letters and district, then a digit and two letters); DE, FR and US five
+    digits ("10115", "75011", "94107"); NL "1012 AB". The city's prefix comes from
+    ``vocabulary.POSTCODE_PREFIXES``; the digits and letters after it are drawn.
+    """
     n = len(market)
-    pairs, outward, inward = _postcode_parts()
-    postcode = digits(rng, n, 5)  # US, DE and FR: five digits
-    uk = np.flatnonzero(market == MARKET_CODES.index("UK"))  # "AB12 3CD"
-    postcode = patch(postcode, np.arange(n), uk, join(
-        text(outward, rng.integers(0, len(outward), len(uk))), " ",
-        text(inward, rng.integers(0, len(inward), len(uk)))))
-    nl = np.flatnonzero(market == MARKET_CODES.index("NL"))  # "1234 AB"
+    prefixes, start, count, value, length, inward, nl_pairs = _postcode_parts()
+    five = rng.integers(0, 10**5, n)  # DE, FR and US: a prefix and the digits after it
+    code = start[city] + np.where(US_MARKET[market], five // 100, five // 1000) % count[city]
+    tail = 10 ** (5 - length[code])
+    postcode = number_text(value[code] * tail + five % tail, 5)
+    uk = np.flatnonzero(market == MARKET_CODES.index("UK"))  # "SW9 8BT"
+    outward = start[city[uk]] + rng.integers(0, _UK_OUTWARD_DRAWS, len(uk)) % count[city[uk]]
+    inward_code = rng.integers(0, _UK_INWARD_DRAWS, len(uk)) % len(inward)
+    postcode = patch(postcode, np.arange(n), uk, join(text(prefixes, outward), " ", text(inward, inward_code)))
+    nl = np.flatnonzero(market == MARKET_CODES.index("NL"))  # "1012 AB"
+    four = rng.integers(1000, 9999, len(nl))
+    region = start[city[nl]] + (four // 100) % count[city[nl]]
+    pairs = rng.integers(0, _NL_PAIR_DRAWS, len(nl)) % len(nl_pairs)
     return patch(postcode, np.arange(n), nl, join(
-        number_text(rng.integers(1000, 9999, len(nl))), " ", text(pairs, rng.integers(0, len(pairs), len(nl)))))
+        number_text(value[region] * 100 + four % 100, 4), " ", text(nl_pairs, pairs)))
 
 
 def _national_digits(market: np.ndarray) -> np.ndarray:
@@ -324,7 +348,9 @@ def make_customers(ctx, rng, accounts):
     street = _street_codes(rng, n)[head_of]
     city_vocab, city = _from_market_lists(V.CITIES, market, rng.random(n))
     city = city[head_of]
-    postcode = _postcodes(rng, market).take(head_of).reset_index(drop=True)
+    if city_vocab != CITY_NAMES:
+        raise ValueError("a city name is repeated across markets; postcodes need one prefix list per city")
+    postcode = _postcodes(rng, market, city).take(head_of).reset_index(drop=True)
 
     # Segments; business contacts buy for a B2B account.
     segment = choose(rng, n, [0.33, 0.42, 0.20, 0.05])
@@ -568,7 +594,7 @@ def _source_records(rng, system: str, people: _Roster, end_us: int) -> tuple[pd.
         "phone": _format_phone(people.phone[phone_of], market, spec["phone_format"]),
         "street": text(_abbreviated_streets() if spec["abbreviate"] else street_vocabulary(), street),
         "city": text(CITY_NAMES, people.city[rows]),
-        "postcode": patch(people.postcode, rows, moved, _postcodes(rng, market[moved])),
+        "postcode": patch(people.postcode, rows, moved, _postcodes(rng, market[moved], people.city[rows][moved])),
     }, copy=False)
     for col, rate in spec["missing"].items():
         gone = rng.random(n) < rate

@@ -74,6 +74,44 @@ CITIES: dict[str, tuple[str, ...]] = {
     "US-TX": ("Houston", "Dallas", "Austin", "San Antonio", "Fort Worth", "El Paso"),
 }
 
+def _districts(area: str, numbers) -> tuple[str, ...]:
+    """UK outward codes: a postcode area (its letters) followed by district numbers."""
+    return tuple(f"{area}{d}" for d in numbers)
+
+
+#: Where each city's postal codes start, as the real systems write them (the rest of a code
+#: is drawn). UK: outward codes, the postcode area's letters and a district (London spans
+#: several areas, Manchester is area M). DE, FR: the first two digits (a German postal
+#: region; a French département). NL: the first two of four digits. US: the first three
+#: digits of the ZIP code, whose first digit names a group of states (9 for California, 1
+#: for New York, 7 for most of Texas; El Paso also uses 885).
+POSTCODE_PREFIXES: dict[str, tuple[str, ...]] = {
+    "London": (_districts("E", range(1, 19)) + _districts("N", range(1, 23)) + _districts("NW", range(1, 12))
+               + _districts("SE", range(1, 29)) + _districts("SW", range(2, 21)) + _districts("W", range(2, 15))),
+    "Manchester": _districts("M", range(1, 36)), "Birmingham": _districts("B", range(1, 49)),
+    "Leeds": _districts("LS", range(1, 30)), "Bristol": _districts("BS", range(1, 17)),
+    "Glasgow": _districts("G", range(1, 54)), "Cardiff": _districts("CF", (3, 5, 10, 11, 14, 15, 23, 24)),
+    "Berlin": ("10", "12", "13", "14"), "Hamburg": ("20", "21", "22"), "Munich": ("80", "81"),
+    "Cologne": ("50", "51"), "Frankfurt": ("60",), "Stuttgart": ("70",), "Leipzig": ("04",),
+    "Paris": ("75",), "Lyon": ("69",), "Marseille": ("13",), "Toulouse": ("31",), "Nantes": ("44",),
+    "Lille": ("59",), "Bordeaux": ("33",),
+    "Amsterdam": ("10", "11"), "Rotterdam": ("30", "31"), "Utrecht": ("35",), "The Hague": ("25",),
+    "Eindhoven": ("56",), "Groningen": ("97",),
+    "Los Angeles": tuple(str(z) for z in (*range(900, 909), *range(910, 919))),
+    "San Francisco": ("940", "941"), "San Diego": ("919", "920", "921"), "San Jose": ("950", "951"),
+    "Sacramento": ("956", "957", "958"),
+    "New York": ("100", "101", "102", "103", "104", "110", "111", "112", "113", "114", "116"),
+    "Buffalo": ("140", "141", "142"), "Rochester": ("144", "145", "146"), "Albany": ("120", "121", "122"),
+    "Syracuse": ("130", "131", "132"),
+    "Houston": ("770", "772", "773", "774", "775"), "Dallas": ("750", "751", "752", "753"),
+    "Austin": ("786", "787"), "San Antonio": ("780", "781", "782"), "Fort Worth": ("760", "761"),
+    "El Paso": ("798", "799", "885"),
+}
+#: Letters of the inward code of a UK postcode ("1AA"): never C, I, K, M, O or V.
+UK_INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
+#: Letters of a Dutch postcode ("1012 AB"): never F, I, O, Q, U or Y.
+NL_POSTCODE_LETTERS = "ABCDEGHJKLMNPRSTVWXZ"
+
 STREET_NAMES: tuple[str, ...] = (
     "Oak", "Maple", "Station", "Church", "Mill", "High", "Park", "Victoria", "Kings",
     "Queens", "Bridge", "Market", "Garden", "Lake", "Hill", "River", "Elm", "Cedar",
