@@ -9,12 +9,14 @@ feeds, masked values of every shape. The references are computed here, by a diff
 route from the solution notebook where one exists; a failed case names the property that
 failed, never a reference value.
 
-Readings this grader takes where the task text allows more than one (see the lab's task
-cells):
+Readings the task text spells out (the visible check names the other reading), and the
+ones it leaves open, where the grader accepts both:
 
-- ``matches``: the value is matched *as sent*, in full (``re.fullmatch``); spaces around a
+- ``matches``: the value is matched *as stored*, in full (``re.fullmatch``); spaces around a
   value are not stripped, so ``" ann@ex.com"`` is not a valid email. Stripping belongs to the
   sentinel test (absence) and to ``unique``, where the text says so.
+- ``known_customer``: a missing id is not a known customer (it fails), unlike the other tests,
+  which absent values pass.
 - the masked email's "domain" of a value with more than one ``@``: the part after the last
   ``@`` or after the first one, both accepted.
 - a masked phone that is a sentinel (``"N/A"``): ``"***"`` and its last 4 characters, as the
@@ -136,7 +138,7 @@ _TEST_WORDS = {
               "(stripped, lower-cased), every copy fails, and the same id in two sources is no duplicate",
     "not_after_as_of": "an absent value passes; a value passes when it is at or before the as_of "
                        "argument (exactly as_of passes)",
-    "known_customer": "the value must be one of customer_ids",
+    "known_customer": "the value must be one of customer_ids (a missing id is not one: it fails)",
     "not_before": "an absent value, or an absent value in the other column, passes; otherwise the "
                   "value must be at or after the other column (equal passes)",
 }
@@ -214,14 +216,16 @@ def _hand_profiles() -> pd.DataFrame:
         ("loyalty", "WEB-7",    5, "hal@ex.com",             "+447700900011",         "-",      "1990-05-01", a + HOUR),
         ("loyalty", "",         6, "ivy@ex.com",             "+447700900012",         "Leeds",  "1991-05-01", a),
         ("loyalty", " ",        2, "jo@ex.com",              "+447700900013",         "Leeds",  "1992-05-01", a),
+        ("loyalty", "LOY-9",    None, "kim@ex.com",          "+447700900014",         "Leeds",  "1993-05-01", a),
     ]
     feed = pd.DataFrame(rows, columns=["source", "source_customer_id", "customer_id", "email", "phone",
                                        "city", "birth_date", "updated_at"])
     feed["birth_date"] = pd.to_datetime(feed["birth_date"])
     feed["updated_at"] = pd.to_datetime(feed["updated_at"])
+    feed["customer_id"] = feed["customer_id"].astype("Int64")  # a missing id fails known_customer
     for c in ("source", "source_customer_id", "email", "phone", "city"):
         feed[c] = feed[c].astype("str")
-    feed.index = pd.Index([107, 101, 113, 104, 110, 102, 115, 108, 103, 112, 105, 111, 106, 114, 109])
+    feed.index = pd.Index([107, 101, 113, 104, 110, 102, 115, 108, 103, 112, 105, 111, 106, 114, 109, 116])
     return feed.sample(frac=1, random_state=3)
 
 

@@ -23,26 +23,37 @@ from cxlabs.audit import AUDIT_FIELDS, GENESIS_HASH, canonical_row
 
 # =================================================================================================
 # The rules: every legal constant the references and the boundary records use, in one place.
-# (Issue 11 corrects lab 04's law; today's rules, as the lab's task texts state them, are these.)
+# (The law as it stands, with the sources the lab cites; where the company is stricter, "our policy".)
 # =================================================================================================
 
 PURPOSES = ("marketing_email", "marketing_sms", "personalisation", "analytics", "data_sharing")
 
-#: Consent (exercise 1): regimes that are opt-in (not consented until a grant); every other
-#: regime is opt-out (consented until a withdraw).
+#: Consent (exercise 1): with no event, a customer-purpose is NOT consented under these regimes
+#: (our policy for the UK and the EU: consent for every purpose; the law requires prior consent for
+#: marketing e-mail and texts, ePrivacy Directive Art. 13, PECR reg. 22) ...
 OPT_IN_REGIMES = frozenset({"GDPR"})
+#: ... nor for these purposes in any regime (US marketing texts need prior express written
+#: consent, 47 CFR 64.1200(a)(2)). Everything else defaults to consented (our US policy: e-mail
+#: until the customer opts out, CAN-SPAM; sale/sharing until the customer opts out, CCPA 1798.120).
+OPT_IN_PURPOSES = frozenset({"marketing_sms"})
 #: Consent (exercise 1): when the latest events of a customer and purpose share their instant
 #: and disagree, this action decides.
 TIE_WINNER = "withdraw"
 
 
+def default_consented(regime: str, purpose: str) -> bool:
+    """Consent (exercise 1): the state of a customer-purpose with no event up to as_of."""
+    return regime not in OPT_IN_REGIMES and purpose not in OPT_IN_PURPOSES
+
+
 class Deadline:
-    """A data-subject request's deadline under one privacy regime.
+    """A data-subject request's deadline under one rule.
 
     ``first`` and ``extended`` are added to the day of receipt (a ``pd.DateOffset`` counts
-    calendar months, clipped to the month's end; a ``pd.Timedelta`` counts days). An extension
-    is valid when it is flagged and its notice went out no later than ``notice_by_days`` after
-    the first due date.
+    calendar months, clipped to the month's end; a ``pd.Timedelta`` counts days; ``BDay``
+    counts business days, Monday to Friday). ``extended`` is None when the rule allows no
+    extension. An extension is valid when it is flagged, its notice went out no later than
+    ``notice_by_days`` after the first due date, and it gives an accepted reason.
     """
 
     def __init__(self, first, extended, notice_by_days: int = 0):
@@ -52,19 +63,33 @@ class Deadline:
         return _add(received, self.first)
 
     def longest(self, received: pd.Series) -> pd.Series:
-        return _add(received, self.extended)
+        return _add(received, self.extended) if self.extended is not None else self.due(received)
 
     def notice_deadline(self, received: pd.Series) -> pd.Series:
         return self.due(received) + pd.Timedelta(days=self.notice_by_days)
 
 
-#: DSAR deadlines (exercises 3 and 4): GDPR one calendar month (three with a valid extension);
-#: CCPA 45 days (90), and the company applies the same to the other US states.
+#: DSAR deadlines (exercises 3 and 4). GDPR Art. 12(3): one calendar month, three with a valid
+#: extension (notice and reasons within the first month). CCPA (Civ. Code 1798.130(a)(2), 11 CCR
+#: 7021(b)): 45 days, 90 with one (notice within the first 45); our policy applies the same to the
+#: other US states.
 DEADLINES = {
     "GDPR": Deadline(pd.DateOffset(months=1), pd.DateOffset(months=3)),
     "CCPA": Deadline(pd.Timedelta(days=45), pd.Timedelta(days=90)),
     "US-other": Deadline(pd.Timedelta(days=45), pd.Timedelta(days=90)),
 }
+#: An opt-out of sale/sharing (11 CCR 7026(f)): 15 business days, no extension (Monday to Friday;
+#: our policy ignores public holidays).
+OPT_OUT_TYPE = "opt_out_of_sale"
+OPT_OUT = Deadline(pd.offsets.BDay(15), None)
+#: The reasons an extension may give (GDPR Art. 12(3) "the complexity and number of the requests",
+#: as the ICO reads it; our policy applies the same two to US requests). A team's backlog is not one.
+ACCEPTED_REASONS = frozenset({"complex_request", "several_requests"})
+
+
+def deadline_of(regime: str, request_type: str) -> Deadline:
+    """The rule a request falls under (exercise 3)."""
+    return OPT_OUT if request_type == OPT_OUT_TYPE else DEADLINES[regime]
 
 
 def retention_expiry(clock_start: pd.Series, months: int) -> pd.Series:
@@ -87,6 +112,13 @@ def request_state(final_due: pd.Series, completed: pd.Series, as_of: pd.Timestam
 #: k-anonymity (exercise 8): generalised quasi-identifiers, and the only columns released.
 QUASI_IDENTIFIERS = ("birth_decade", "postcode_area", "market")
 RELEASE_COLUMNS = ("birth_decade", "postcode_area", "market", "segment", "orders_2025", "tickets_2025")
+#: k-anonymity (exercise 8): a postcode's area is the letters a UK postcode starts with, else its first digit.
+UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def postcode_area(postcode: str) -> str:
+    letters = len(postcode) - len(postcode.lstrip(UPPER))
+    return postcode[:letters] if letters else postcode[:1]
 IDENTIFYING_COLUMNS = ("customer_ref", "birth_year", "postcode")
 
 # The moments and days the world cases use (the lab's own report days, and the instant of the
@@ -168,7 +200,7 @@ def _consent_ref(events: pd.DataFrame, customers: pd.DataFrame, as_of) -> pd.Dat
     grid = pd.MultiIndex.from_product([customers["customer_id"].tolist(), sorted(PURPOSES)],
                                       names=["customer_id", "purpose"])
     regime = dict(zip(customers["customer_id"], customers["privacy_regime"], strict=True))
-    default = pd.Series([regime[c] not in OPT_IN_REGIMES for c, _ in grid], index=grid)
+    default = pd.Series([default_consented(regime[c], p) for c, p in grid], index=grid)
     has = pd.Series(grid.isin(decided.index), index=grid)
     out = pd.DataFrame({"consented": decided.reindex(grid).where(has, default).astype(bool),
                         "basis": np.where(has, "event", "default")}, index=grid)
@@ -354,20 +386,24 @@ def _due_ref(requests: pd.DataFrame) -> pd.DataFrame:
     r = requests.set_index("request_id")
     due = pd.Series(pd.NaT, index=r.index, dtype="datetime64[us]")
     longest, notice_by = due.copy(), due.copy()
-    for regime, rule in DEADLINES.items():
-        mine = r["privacy_regime"] == regime
-        due[mine] = rule.due(r.loc[mine, "received_date"]).to_numpy()
-        longest[mine] = rule.longest(r.loc[mine, "received_date"]).to_numpy()
-        notice_by[mine] = rule.notice_deadline(r.loc[mine, "received_date"]).to_numpy()
+    extendable = pd.Series(False, index=r.index)
+    for (regime, kind), rows in r.groupby(["privacy_regime", "request_type"]).groups.items():
+        rule = deadline_of(regime, kind)
+        received = r.loc[rows, "received_date"]
+        due[rows] = rule.due(received).to_numpy()
+        longest[rows] = rule.longest(received).to_numpy()
+        notice_by[rows] = rule.notice_deadline(received).to_numpy()
+        extendable[rows] = rule.extended is not None
     notice = r["extension_notified_date"]
-    valid = r["extended"].astype(bool) & notice.notna() & (notice <= notice_by)
+    valid = (r["extended"].astype(bool) & notice.notna() & (notice <= notice_by) & extendable
+             & r["extension_reason"].isin(ACCEPTED_REASONS))
     out = pd.DataFrame({"due_date": due.astype("datetime64[ns]"), "extension_valid": valid.astype(bool),
                         "final_due_date": longest.where(valid, due).astype("datetime64[ns]")})
     out.index = pd.Index([int(i) for i in out.index], name="request_id")
     return out
 
 
-def _due_diagnosis(requests: pd.DataFrame, ref: pd.DataFrame) -> list[tuple[str, str, pd.Series]]:
+def _due_diagnosis(requests: pd.DataFrame, ref: pd.DataFrame) -> list[tuple[str, str, pd.Series, bool]]:
     """(column, message, rows, only) naming the rule a wrong answer breaks, most specific first.
 
     The message applies when the answer's ``column`` is wrong on some of ``rows`` (and, with
@@ -375,17 +411,32 @@ def _due_diagnosis(requests: pd.DataFrame, ref: pd.DataFrame) -> list[tuple[str,
     r = requests.set_index("request_id")
     r.index = [int(i) for i in r.index]
     r = r.loc[ref.index]
+    opt_out = r["request_type"].eq(OPT_OUT_TYPE)
     gdpr = r["privacy_regime"].isin([g for g, rule in DEADLINES.items() if isinstance(rule.first, pd.DateOffset)])
+    gdpr &= ~opt_out
     day = r["received_date"].dt.day
     month_end = gdpr & (day > 28)
     notice = r["extension_notified_date"].dt.normalize()
     flagged = r["extended"].astype(bool)
+    in_time = flagged & (notice <= ref["due_date"])
+    accepted = r["extension_reason"].isin(ACCEPTED_REASONS)
     return [
         ("due_date", "GDPR due dates are wrong for requests received at the end of a month: one "
          "calendar month (pd.DateOffset(months=1)) moves to the same day of the next month and clips "
          "to its last day, not 30 days later", month_end, True),
+        ("due_date", "the due dates of opt-outs of sale/sharing are wrong: they are due 15 BUSINESS days "
+         "after receipt (Monday to Friday, received_date + pd.offsets.BDay(15)), not 45 days like the other "
+         "US requests and not 15 calendar days", opt_out, True),
+        ("extension_valid", "an extension of an opt-out of sale/sharing was accepted: the CCPA regulations "
+         "allow no extension for opt-outs (11 CCR 7026(f))", opt_out & in_time, False),
+        ("extension_valid", "an extension notified in time that gives the team's backlog as its reason was "
+         "accepted: only a complex request or several requests from the same person count",
+         ~opt_out & in_time & r["extension_reason"].eq("team_backlog"), False),
+        ("extension_valid", "an extension notified in time with no reason given was accepted: the notice "
+         "must give an accepted reason", ~opt_out & in_time & r["extension_reason"].isna(), False),
         ("extension_valid", "an extension notified ON the due date itself should count as valid (the "
-         "notice must go out on or before the original due date)", flagged & (notice == ref["due_date"]), False),
+         "notice must go out on or before the original due date)",
+         ~opt_out & accepted & flagged & (notice == ref["due_date"]), False),
         ("extension_valid", "an extension notified the day AFTER the due date should not count as valid",
          flagged & (notice == ref["due_date"] + DAY), False),
         ("extension_valid", "extension_valid needs both: extended is True AND a notice date on or before "
@@ -416,17 +467,25 @@ def _check_due(ref: pd.DataFrame, diagnosis):
 
 
 _REQUEST_COLUMNS = ["request_id", "customer_id", "market", "privacy_regime", "request_type", "received_date",
-                    "extended", "extension_notified_date", "completed_date"]
+                    "extended", "extension_notified_date", "extension_reason", "completed_date"]
 _MARKET = {"GDPR": "UK", "CCPA": "US-CA", "US-other": "US-TX"}
 
 
 def _requests(rows) -> pd.DataFrame:
-    """Hand-made requests: (regime, received, extended, notice or None, completed or None)."""
-    frame = pd.DataFrame([(i + 1, 500 + i, _MARKET[g], g, "access", T(rec), bool(ext),
-                           pd.NaT if n is None else T(n), pd.NaT if c is None else T(c))
-                          for i, (g, rec, ext, n, c) in enumerate(rows)], columns=_REQUEST_COLUMNS)
+    """Hand-made requests: (regime, received, extended, notice or None, completed or None[, request
+    type[, extension reason]]); an access request, and an extension for a complex request, unless
+    given."""
+    out = []
+    for i, row in enumerate(rows):
+        g, rec, ext, n, c = row[:5]
+        kind = row[5] if len(row) > 5 else "access"
+        reason = row[6] if len(row) > 6 else ("complex_request" if ext else None)
+        out.append((i + 1, 500 + i, _MARKET[g], g, kind, T(rec), bool(ext), pd.NaT if n is None else T(n),
+                    reason, pd.NaT if c is None else T(c)))
+    frame = pd.DataFrame(out, columns=_REQUEST_COLUMNS)
     for c in ("received_date", "extension_notified_date", "completed_date"):
         frame[c] = frame[c].astype("datetime64[us]")
+    frame["extension_reason"] = frame["extension_reason"].astype("str")
     return frame
 
 
@@ -437,8 +496,8 @@ def _due_world(world):
                  _check_due(ref, _due_diagnosis(req, ref)))]
 
 
-def _first_due(regime: str, received: str) -> pd.Timestamp:
-    return DEADLINES[regime].notice_deadline(pd.Series([T(received)])).iloc[0]
+def _first_due(regime: str, received: str, kind: str = "access") -> pd.Timestamp:
+    return deadline_of(regime, kind).notice_deadline(pd.Series([T(received)])).iloc[0]
 
 
 def _due_fixed():
@@ -457,16 +516,37 @@ def _due_fixed():
                        + [(g, "2024-01-31", False, None, None) for g in ("CCPA", "US-other")]
                        + [(g, "2024-12-31", True, "2025-01-07", None) for g in ("CCPA", "US-other")])
     # the flag without a notice date, and a notice date without the flag
-    flags = _requests([("GDPR", "2024-04-10", True, None, None), ("GDPR", "2024-04-10", False, "2024-04-20", None),
-                       ("CCPA", "2024-04-10", True, None, None), ("CCPA", "2024-04-10", False, "2024-04-20", None),
+    flags = _requests([("GDPR", "2024-04-10", True, None, None),
+                       ("GDPR", "2024-04-10", False, "2024-04-20", None, "access", "complex_request"),
+                       ("CCPA", "2024-04-10", True, None, None),
+                       ("CCPA", "2024-04-10", False, "2024-04-20", None, "access", "several_requests"),
                        ("GDPR", "2024-04-10", True, "2024-04-20", None)])
+    # opt-outs of sale/sharing received on every day of one week (Friday 28 February to Thursday 6
+    # March 2025), at months' and years' ends, across a leap day; some with an extension notified in time
+    opt = "opt_out_of_sale"
+    week = [str((T("2025-02-28") + k * DAY).date()) for k in range(7)]
+    opt_outs = _requests([(g, d, False, None, None, opt) for g, d in zip(["CCPA"] * 5 + ["US-other"] * 2, week,
+                                                                              strict=True)]
+                         + [("CCPA", d, False, None, None, opt) for d in ("2024-02-20", "2024-12-20", "2025-05-31")]
+                         + [("CCPA", "2024-06-03", True, "2024-06-10", None, opt),
+                            ("US-other", "2024-06-03", True, str(_first_due("US-other", "2024-06-03", opt).date()),
+                             None, opt),
+                            ("CCPA", "2024-06-03", True, "2024-06-10", None)])
+    # extensions notified in time with each reason, and with none
+    reasons = _requests([(g, "2024-09-02", True, "2024-09-20", None, "access", reason)
+                         for g in ("GDPR", "CCPA", "US-other")
+                         for reason in ("complex_request", "several_requests", "team_backlog", None)])
     cases = []
     for label, frame in (("hand-made requests whose extension notice went out the day before, on and the "
                           "day after the due date (each regime)", notices),
                          ("hand-made requests received at months' ends and on a leap day, with and without "
                           "an extension", months),
                          ("hand-made requests with the extension flag but no notice date, and a notice date "
-                          "without the flag", flags)):
+                          "without the flag", flags),
+                         ("hand-made opt-outs of sale/sharing received on each day of a week, at months' ends "
+                          "and across a leap day, some with an extension notice", opt_outs),
+                         ("hand-made requests extended in time for a complex request, for several requests, "
+                          "for the team's backlog, and with no reason", reasons)):
         ref = _due_ref(frame)
         cases.append(Case(label, (frame.sample(frac=1, random_state=3),), _check_due(ref, _due_diagnosis(frame, ref))))
     return cases
@@ -915,7 +995,7 @@ def _minimisation_fixed():
 def _kanon_ref(extract: pd.DataFrame, k: int) -> pd.DataFrame:
     release = pd.DataFrame({
         "birth_decade": extract["birth_year"].to_numpy() - extract["birth_year"].to_numpy() % 10,
-        "postcode_area": extract["postcode"].astype(str).str.slice(0, 1).to_numpy(),
+        "postcode_area": [postcode_area(str(p)) for p in extract["postcode"]],
         "market": extract["market"].astype(str).to_numpy(), "segment": extract["segment"].astype(str).to_numpy(),
         "orders_2025": extract["orders_2025"].to_numpy(), "tickets_2025": extract["tickets_2025"].to_numpy()})
     size = release.groupby(list(QUASI_IDENTIFIERS))["segment"].transform("count")
@@ -934,6 +1014,11 @@ def _check_kanon(ref: pd.DataFrame, k: int):
         other = [c for c in frame.columns if c not in RELEASE_COLUMNS]
         if other:
             raise Fail(f"the release should hold only {list(RELEASE_COLUMNS)}; drop {other[:3]}")
+        uk = frame.loc[frame["market"].astype(str) == "UK", "postcode_area"].astype(str)
+        if len(uk) and (ref.loc[ref["market"] == "UK", "postcode_area"].str.len() > 1).any() \
+                and (uk.str.len() == 1).all():
+            raise Fail("the UK postcode areas are single characters: a UK postcode's area is all the letters "
+                       "it starts with (SW9 8BT -> SW, M1 1AE -> M), not its first character")
         sizes = frame.groupby(list(QUASI_IDENTIFIERS)).size()
         if len(sizes) and sizes.min() < k:
             raise Fail("some group of quasi-identifiers in the release is smaller than k")
@@ -953,18 +1038,22 @@ def _kanon_world(world):
 
 def _kanon_fixed():
     # a group of exactly k = 3 rows, a group of k - 1, decades' edges (1979 / 1980, 1999 / 2000), the
-    # same decade and postcode area in two markets, and UK postcodes
+    # same decade and postcode area in two markets, and UK areas of one and two letters that share a
+    # first letter (S, SE, SW)
     rows = [(1979, "10115", "DE"), (1971, "10999", "DE"), (1975, "12049", "DE"),          # 1970, "1", DE: 3
             (1980, "13353", "DE"), (1989, "14050", "DE"),                                  # 1980, "1", DE: 2
-            (1999, "SW1A 1AA", "UK"), (1990, "SE1 7PB", "UK"), (1995, "SW3 4RY", "UK"),    # 1990, "S", UK: 3
+            (1999, "SW1A 1AA", "UK"), (1990, "SW17 7PB", "UK"), (1995, "SW3 4RY", "UK"),   # 1990, "SW", UK: 3
+            (1993, "SE1 7PB", "UK"), (1991, "S1 2AB", "UK"),                               # 1990, SE and S: 1 each
             (2000, "SW9 8BT", "UK"), (1983, "10001", "US-NY"), (1981, "10002", "US-NY"),  # 1980, "1", US-NY: 2
-            (1984, "11201", "US-NY"), (1986, "15551", "DE"), (2001, "SE10 0AA", "UK"), (2003, "S1 2AB", "UK")]
+            (1984, "11201", "US-NY"), (1986, "13001", "FR"), (2001, "SE10 0AA", "UK"), (2003, "S10 2AB", "UK"),
+            (1987, "94107", "US-CA"), (1982, "90210", "US-CA"), (1988, "95814", "US-CA")]  # 1980, "9", US-CA: 3
     extract = pd.DataFrame([(f"A{i:02d}", y, p, m, ("value", "premium", "mainstream")[i % 3], i % 4, i % 2)
                             for i, (y, p, m) in enumerate(rows)],
                            columns=["customer_ref", "birth_year", "postcode", "market", "segment",
                                     "orders_2025", "tickets_2025"])
-    return [Case("a hand-made extract with k = 3: groups of exactly k and k - 1 rows, decades' edges and "
-                 "postcode areas shared across markets", (extract, 3), _check_kanon(_kanon_ref(extract, 3), 3))]
+    return [Case("a hand-made extract with k = 3: groups of exactly k and k - 1 rows, decades' edges, "
+                 "postcode areas shared across markets, and UK areas S, SE and SW",
+                 (extract, 3), _check_kanon(_kanon_ref(extract, 3), 3))]
 
 
 # =================================================================================================
@@ -1030,4 +1119,5 @@ EXERCISES = [
     Graded("ex9_tests", "transparency_figures", _transparency_world, _transparency_fixed),
 ]
 
-__all__ = ["DEADLINES", "EXERCISES", "OPT_IN_REGIMES", "TIE_WINNER"]
+__all__ = ["ACCEPTED_REASONS", "DEADLINES", "EXERCISES", "OPT_IN_PURPOSES", "OPT_IN_REGIMES", "OPT_OUT",
+           "TIE_WINNER"]

@@ -63,6 +63,19 @@ def handoff_delays(events):
         mean_wait_h=("wait_h", "mean"), median_wait_h=("wait_h", "median"))
     return out.sort_values("mean_wait_h", ascending=False)
 ''', visible="same team"),
+        Mistake("carrier rows dropped before pairing (dispatch paired with the step after delivery)", '''
+def handoff_delays(events):
+    ev = events[events["team"] != "carrier"].sort_values(["case_id", "step"])
+    nxt = ev.groupby("case_id")[["stage", "team", "started_at"]].shift(-1)
+    pairs = pd.DataFrame({"from_stage": ev["stage"], "to_stage": nxt["stage"],
+                          "from_team": ev["team"], "to_team": nxt["team"],
+                          "wait_h": (nxt["started_at"] - ev["ended_at"]) / pd.Timedelta(hours=1)})
+    pairs = pairs.dropna(subset=["to_stage"])
+    out = pairs[pairs["from_team"] != pairs["to_team"]].groupby(["from_stage", "to_stage"]).agg(
+        from_team=("from_team", "first"), to_team=("to_team", "first"), handoffs=("wait_h", "size"),
+        mean_wait_h=("wait_h", "mean"), median_wait_h=("wait_h", "median"))
+    return out.sort_values("mean_wait_h", ascending=False)
+''', visible="dropped the carrier's rows"),
         Mistake("wait measured from the previous stage's start", '''
 def handoff_delays(events):
     ev = events.sort_values(["case_id", "step"])

@@ -31,7 +31,7 @@ def run_rules(feed, rules, as_of, customer_ids):
         elif rule.test == "not_after_as_of":
             ok = missing | (values {AT_OR_BEFORE} {NOW})
         elif rule.test == "known_customer":
-            ok = values.isin(set(customer_ids))
+            ok = {KNOWN}values.isin(set(customer_ids))
         elif rule.test == "not_before":
             other = feed[rule.param]
             ok = missing | other.isna() | (values {NOT_BEFORE} other)
@@ -50,6 +50,7 @@ _RIGHT = {
     "SCOPE": 'feed["source"]',
     "AT_OR_BEFORE": '<=',
     "NOT_BEFORE": '>=',
+    "KNOWN": '',
 }
 
 
@@ -162,7 +163,7 @@ MISTAKES = {
         # holes closed when the hidden tests moved to the grader (issue 10)
         Mistake("validity judged on the value stripped of spaces (the text matches the value as sent)",
                 _engine(MATCHES='missing | values.astype("string").str.strip().str.fullmatch(rule.param)'
-                                '.fillna(False).astype(bool)')),
+                                '.fillna(False).astype(bool)'), visible="spaces included"),
         Mistake("validity as a prefix match (str.match) instead of a full match",
                 _engine(MATCHES='missing | values.astype("string").str.match(rule.param).fillna(False).astype(bool)')),
         Mistake("validity as a search (str.contains) instead of a full match",
@@ -171,6 +172,8 @@ MISTAKES = {
         Mistake("uniqueness across all sources (the same id in two sources counted as a duplicate)",
                 _engine(SCOPE='0')),
         Mistake("absent ids counted as duplicates of each other", _engine(UNIQUE_ABSENT='')),
+        Mistake("a missing customer_id passes known_customer (treated like any absent value)",
+                _engine(KNOWN="missing | "), visible="missing customer_id"),
         Mistake("timeliness strict: a value exactly at as_of fails", _engine(AT_OR_BEFORE='<')),
         Mistake("timeliness against the lab's AS_OF, not the as_of argument", _engine(NOW='AS_OF')),
         Mistake("'not_before' strict: shipped the moment it was ordered fails", _engine(NOT_BEFORE='>'),

@@ -26,7 +26,7 @@ def consent_state(events, customers, as_of):
 
 
 def _consent(sort_keys='["customer_id", "purpose", "event_at", "_withdraw"]', keep='"last"', how='"left"',
-             default='out["privacy_regime"].ne("GDPR")') -> str:
+             default='out["privacy_regime"].ne("GDPR") & out["purpose"].ne("marketing_sms")') -> str:
     return (_CONSENT.replace("SORT_KEYS", sort_keys).replace("KEEP", keep).replace("HOW", how)
             .replace("DEFAULT", default))
 
@@ -50,9 +50,10 @@ _DUE = '''
 def dsar_due_dates(requests):
     r = requests.set_index("request_id")
     gdpr = r["privacy_regime"].eq("GDPR")
+    opt_out = r["request_type"].eq("opt_out_of_sale")
     received = START
-    due = received.where(~gdpr, received + GDPR_DUE)
-    due = due.where(gdpr, received + pd.Timedelta(days=45))
+    due = (received + pd.Timedelta(days=45)).where(~gdpr, received + GDPR_DUE)
+    due = due.where(~opt_out, received + OPT_OUT_DUE)
     longest = (received + GDPR_LONG).where(gdpr, received + pd.Timedelta(days=90))
     valid = VALID
     out = pd.DataFrame({"due_date": due, "extension_valid": valid.astype(bool),
@@ -60,11 +61,14 @@ def dsar_due_dates(requests):
     return out.sort_index()
 '''
 
+_VALID = ('r["extended"] & (r["extension_notified_date"] <= due).fillna(False) & ~opt_out '
+          '& r["extension_reason"].isin(["complex_request", "several_requests"])')
+
 
 def _due(start='r["received_date"]', gdpr_due="pd.DateOffset(months=1)", gdpr_long="pd.DateOffset(months=3)",
-         valid='r["extended"] & (r["extension_notified_date"] <= due).fillna(False)') -> str:
+         opt_out_due="pd.offsets.BDay(15)", valid=_VALID) -> str:
     return (_DUE.replace("START", start).replace("GDPR_DUE", gdpr_due).replace("GDPR_LONG", gdpr_long)
-            .replace("VALID", valid))
+            .replace("OPT_OUT_DUE", opt_out_due).replace("VALID", valid))
 
 
 _SOLUTION_APPEND = '''
@@ -105,7 +109,8 @@ def _tampered(rows='log.to_dict("records")', result="bad") -> str:
 _KANON = '''
 def k_anonymise(extract, k):
     out = pd.DataFrame({"birth_decade": extract["birth_year"] // 10 * 10,
-                        "postcode_area": extract["postcode"].str[:1], "market": extract["market"],
+                        "postcode_area": extract["postcode"].str.extract(r"^([A-Z]+|\\d)", expand=False),
+                        "market": extract["market"],
                         "segment": extract["segment"], "orders_2025": extract["orders_2025"],
                         "tickets_2025": extract["tickets_2025"]})
     size = out.groupby(QUASI_IDENTIFIERS)["market"].transform("size")
@@ -145,7 +150,8 @@ def consent_state(events, customers, as_of):
     grid = grid.merge(customers[["customer_id", "privacy_regime"]], on="customer_id")
     out = grid.merge(state, on=["customer_id", "purpose"], how="left")
     has_event = out["consented"].notna()
-    out["consented"] = np.where(has_event, out["consented"], out["privacy_regime"].ne("GDPR")).astype(bool)
+    default = out["privacy_regime"].ne("GDPR") & out["purpose"].ne("marketing_sms")
+    out["consented"] = np.where(has_event, out["consented"], default).astype(bool)
     out["basis"] = np.where(has_event, "event", "default")
     return (out[["customer_id", "purpose", "consented", "basis"]]
             .sort_values(["customer_id", "purpose"], ignore_index=True))
@@ -179,7 +185,11 @@ MISTAKES = {
         Mistake("customers without events left out (no regional default)", _consent(how='"inner"'),
                 visible="no consent events are missing"),
         Mistake("opt-in default applied everywhere (CCPA treated like GDPR)", _consent(default="False"),
-                visible="regional default is wrong"),
+                visible="default is wrong"),
+        Mistake("marketing texts opt-out in the US (the TCPA's prior express written consent ignored)",
+                _consent(default='out["privacy_regime"].ne("GDPR")'), visible="marketing_sms defaults to consented"),
+        Mistake("every purpose consented by default, also under GDPR", _consent(default="True"),
+                visible="default is wrong"),
         Mistake("events after as_of counted", _consent().replace(
             'ev = events[events["event_at"] <= as_of]', "ev = events"), visible="after the as_of"),
         # issue 10, point 5: wrong answers the hidden tests in the notebook let through
@@ -214,20 +224,36 @@ MISTAKES = {
                 _due(start='r["received_date"] + pd.offsets.BDay(0)'), visible="weekend"),
         Mistake("extension accepted whatever the notice date", _due(valid='r["extended"]'),
                 visible="AFTER the original due date"),
+        Mistake("opt-outs of sale/sharing given the 45 days of the other CCPA requests (the old rule)",
+                _due(opt_out_due="pd.Timedelta(days=45)"), visible="15 BUSINESS days"),
+        Mistake("opt-outs of sale/sharing given 15 calendar days", _due(opt_out_due="pd.Timedelta(days=15)"),
+                visible="not 15 calendar days"),
+        Mistake("opt-outs of sale/sharing may be extended like other requests",
+                _due(valid=_VALID.replace(" & ~opt_out", "")), visible="cannot be extended"),
+        Mistake("any extension reason accepted (a team's backlog too)",
+                _due(valid='r["extended"] & (r["extension_notified_date"] <= due).fillna(False) & ~opt_out'),
+                visible="backlog"),
+        Mistake("only a complex request accepted as a reason (several requests refused)",
+                _due(valid=_VALID.replace('["complex_request", "several_requests"]', '["complex_request"]')),
+                visible="several_requests was refused"),
         Mistake("GDPR extension as 90 days instead of three calendar months", _due(gdpr_long="pd.Timedelta(days=90)"),
                 visible="60 days"),
         Mistake("final due date ignores valid extensions", _due().replace('longest.where(valid, due)', "due"),
                 visible="ignores the extensions"),
         # issue 10, point 5: wrong answers the hidden tests in the notebook let through
         Mistake("extension notice must come strictly before the due date (< instead of <=)",
-                _due(valid='r["extended"] & (r["extension_notified_date"] < due).fillna(False)'), visible=None),
+                _due(valid=_VALID.replace("<= due", "< due")), visible=None),
         Mistake("GDPR final deadline as the due date plus two months, not three months from receipt",
                 _due().replace("longest = (received + pd.DateOffset(months=3))",
                                "longest = (due + pd.DateOffset(months=2))"), visible=None),
         Mistake("extension valid whenever a notice date is on or before the due date (extended flag ignored)",
-                _due(valid='(r["extension_notified_date"] <= due).fillna(False)'), visible=None),
+                _due(valid=_VALID.replace('r["extended"] & ', "")), visible=None),
         Mistake("extension valid when flagged unless the notice is late (a missing notice date passes)",
-                _due(valid='r["extended"] & ~(r["extension_notified_date"] > due)'), visible=None),
+                _due(valid=_VALID.replace('(r["extension_notified_date"] <= due).fillna(False)',
+                                          '~(r["extension_notified_date"] > due)')), visible=None),
+        Mistake("an extension with no reason given accepted (a missing reason passes)",
+                _due(valid=_VALID.replace('r["extension_reason"].isin(["complex_request", "several_requests"])',
+                                          '~r["extension_reason"].eq("team_backlog")')), visible=None),
     ],
     "ex4_answer": [
         Mistake("completion on the due day counted late", _sla(on_time="<"), visible="ON its due date"),
@@ -349,7 +375,8 @@ def minimisation(use_case_fields):
         Mistake("k computed without the market (postcode areas repeat across markets)", '''
 def k_anonymise(extract, k):
     out = pd.DataFrame({"birth_decade": extract["birth_year"] // 10 * 10,
-                        "postcode_area": extract["postcode"].str[:1], "market": extract["market"],
+                        "postcode_area": extract["postcode"].str.extract(r"^([A-Z]+|\\d)", expand=False),
+                        "market": extract["market"],
                         "segment": extract["segment"], "orders_2025": extract["orders_2025"],
                         "tickets_2025": extract["tickets_2025"]})
     size = out.groupby(["birth_decade", "postcode_area"])["market"].transform("size")
@@ -358,7 +385,8 @@ def k_anonymise(extract, k):
         Mistake("k computed over segment too (not a quasi-identifier)", '''
 def k_anonymise(extract, k):
     out = pd.DataFrame({"birth_decade": extract["birth_year"] // 10 * 10,
-                        "postcode_area": extract["postcode"].str[:1], "market": extract["market"],
+                        "postcode_area": extract["postcode"].str.extract(r"^([A-Z]+|\\d)", expand=False),
+                        "market": extract["market"],
                         "segment": extract["segment"], "orders_2025": extract["orders_2025"],
                         "tickets_2025": extract["tickets_2025"]})
     size = out.groupby(QUASI_IDENTIFIERS + ["segment"])["market"].transform("size")
@@ -367,7 +395,8 @@ def k_anonymise(extract, k):
         Mistake("groups need more than k rows (> instead of >=)", '''
 def k_anonymise(extract, k):
     out = pd.DataFrame({"birth_decade": extract["birth_year"] // 10 * 10,
-                        "postcode_area": extract["postcode"].str[:1], "market": extract["market"],
+                        "postcode_area": extract["postcode"].str.extract(r"^([A-Z]+|\\d)", expand=False),
+                        "market": extract["market"],
                         "segment": extract["segment"], "orders_2025": extract["orders_2025"],
                         "tickets_2025": extract["tickets_2025"]})
     size = out.groupby(QUASI_IDENTIFIERS)["market"].transform("size")
@@ -376,12 +405,16 @@ def k_anonymise(extract, k):
         Mistake("pseudonymous reference left in the release", '''
 def k_anonymise(extract, k):
     out = pd.DataFrame({"customer_ref": extract["customer_ref"], "birth_decade": extract["birth_year"] // 10 * 10,
-                        "postcode_area": extract["postcode"].str[:1], "market": extract["market"],
+                        "postcode_area": extract["postcode"].str.extract(r"^([A-Z]+|\\d)", expand=False),
+                        "market": extract["market"],
                         "segment": extract["segment"], "orders_2025": extract["orders_2025"],
                         "tickets_2025": extract["tickets_2025"]})
     size = out.groupby(QUASI_IDENTIFIERS)["market"].transform("size")
     return out[size >= k].reset_index(drop=True)
 ''', visible="customer_ref"),
+        Mistake("postcode area as the first character (S for SW, SE and S)", _KANON.replace(
+            'extract["postcode"].str.extract(r"^([A-Z]+|\\d)", expand=False)', 'extract["postcode"].str[:1]')
+                .replace("RESULT", "out[size >= k].reset_index(drop=True)"), visible="single characters"),
         # issue 10, point 5: wrong answers the hidden tests in the notebook let through
         Mistake("original row labels kept (the index shows which rows were suppressed)",
                 _KANON.replace("RESULT", "out[size >= k]"), visible=None),

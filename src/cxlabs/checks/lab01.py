@@ -284,6 +284,11 @@ def _check_handoff_delays(ex: Exercise, func) -> None:
         raise ex.fail("your table includes handoffs to or from the carrier. The carrier is an outside "
                       "company, and the wait after delivery is the customer's appointment; count only "
                       "handoffs between two of our own teams.")
+    if ("dispatch", "identity_recheck") in set(_pairs(answer)):
+        raise ex.fail("your table pairs dispatch with identity_recheck, across the carrier's delivery: you "
+                      "dropped the carrier's rows before pairing the steps. Pair each step with the next "
+                      "step of the same case first, then leave out every pair in which either team is the "
+                      "carrier.")
     if (answer["from_team"].astype(str) == answer["to_team"].astype(str)).any():
         raise ex.fail("your table counts transitions where the same team does both stages (for example "
                       "address_recheck -> dispatch, both logistics). That is not a handoff: keep only "
@@ -312,8 +317,9 @@ handoff_delays = Exercise(
     (
         "Sort by case_id and step, then put each stage next to the following stage of the same case "
         "(groupby('case_id').shift(-1) does that).",
-        "A handoff is a pair of consecutive stages where the team changes and neither team is the "
-        "carrier. Its wait is next.started_at - this.ended_at, in hours.",
+        "A handoff is a pair of consecutive steps where the team changes and neither team is the "
+        "carrier (pair first, then filter the pairs). Its wait is next.started_at - this.ended_at, "
+        "in hours.",
         "Group the handoffs by (from_stage, to_stage) and aggregate with named aggregations: "
         "first team, size, mean and median; then sort_values('mean_wait_h', ascending=False).",
     ),

@@ -41,13 +41,14 @@ def _bools(frame: pd.DataFrame, column: str) -> list:
 # --------------------------------------------------------------------------------------------
 
 def example_feed() -> pd.DataFrame:
-    """The worked example for exercise 1: six rows (index 10-15) with every kind of defect."""
+    """The worked example for exercise 1: six rows (index 10-15) with every kind of defect (a missing
+    customer_id, an email with a space in front)."""
     o = _T("2025-05-01 10:00")
     return pd.DataFrame({
         "source": ["crm", "crm", "crm", "ecom", "ecom", "ecom"],
         "source_customer_id": ["CRM-1", "crm-1", "CRM-2", "WEB-1", "WEB-2", "WEB-2"],
-        "customer_id": [1, 2, 99, 3, 4, 5],
-        "email": ["ann@ex.com", "N/A", "bob@ex", None, " unknown ", "cy@ex.org"],
+        "customer_id": pd.array([1, 2, 99, None, 4, 5], dtype="Int64"),
+        "email": ["ann@ex.com", "N/A", "bob@ex", None, " unknown ", " cy@ex.org"],
         "phone": ["+447700900001", "+447700900002", None, "07700 900003", "+33612345678", ""],
         "birth_date": pd.to_datetime(["1980-05-01", "1900-01-01", None, "1975-02-02", "1990-03-03",
                                       "1985-04-04"], format="ISO8601"),
@@ -77,13 +78,13 @@ def example_rules() -> pd.DataFrame:
 
 _RULE_RESULTS = {
     "email_present": [True, False, True, False, False, True],
-    "email_format": [True, True, False, True, True, True],
+    "email_format": [True, True, False, True, True, False],
     "phone_present": [True, True, False, True, True, False],
     "phone_format": [True, True, True, False, True, True],
     "birth_date_present": [True, False, False, True, True, True],
     "id_unique": [False, False, True, True, False, False],
     "updated_not_future": [True, True, False, True, False, True],
-    "customer_known": [True, True, False, True, True, True],
+    "customer_known": [True, True, False, False, True, True],
     "shipped_after_ordered": [True, True, False, True, True, True],
 }
 
@@ -115,6 +116,14 @@ def _check_run_rules(ex: Exercise, func) -> None:
         raise ex.fail("absent values (missing or sentinels) fail your validity rule. Absence is what the "
                       "completeness rule counts; a 'matches' rule judges present values only, so "
                       "absent values pass it. Otherwise one gap is counted twice.")
+    if got["email_format"][5] and not got["email_format"][2]:
+        raise ex.fail("' cy@ex.org' (a space in front) passes your 'matches' rule: you stripped the value "
+                      "before matching. Match the value as it is stored, spaces included; stripping is "
+                      "only for spotting sentinels and for comparing ids.")
+    if got["customer_known"][3]:
+        raise ex.fail("a missing customer_id passes 'known_customer'. A missing id is not one of "
+                      "customer_ids, so it fails: this test and 'present' are the two that absent values "
+                      "do not pass.")
     if got["id_unique"][0] and got["id_unique"][1]:
         raise ex.fail("'CRM-1' and 'crm-1' are the same id in different letter case, so both rows fail "
                       "uniqueness. Compare ids stripped and lower-cased.")

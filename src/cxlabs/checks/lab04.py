@@ -88,7 +88,8 @@ def example_consent_events(shuffled: bool = True) -> pd.DataFrame:
     return frame.iloc[list(_CONSENT_ORDER)].reset_index(drop=True) if shuffled else frame
 
 
-#: customer -> default consent (opt-in under GDPR, opt-out elsewhere), worked out by hand
+#: customer -> default consent of every purpose but marketing_sms (not consented under GDPR,
+#: consented in the US), worked out by hand; marketing_sms defaults to not consented everywhere
 _CONSENT_DEFAULT = {1: False, 2: True, 3: True, 4: False, 5: True}
 #: The worked example's answer, worked out by hand: (customer, purpose, consented, basis), sorted.
 #: Customer 1 (GDPR): email granted then withdrawn; analytics a same-instant tie (withdraw wins);
@@ -102,13 +103,13 @@ _CONSENT_EXPECTED = pd.DataFrame([
     (2, "marketing_email", True, "default"), (2, "marketing_sms", True, "event"),
     (2, "personalisation", False, "event"),
     (3, "analytics", True, "default"), (3, "data_sharing", False, "event"),
-    (3, "marketing_email", True, "default"), (3, "marketing_sms", True, "default"),
+    (3, "marketing_email", True, "default"), (3, "marketing_sms", False, "default"),
     (3, "personalisation", True, "default"),
     (4, "analytics", False, "default"), (4, "data_sharing", False, "default"),
     (4, "marketing_email", False, "default"), (4, "marketing_sms", False, "default"),
     (4, "personalisation", False, "default"),
     (5, "analytics", True, "default"), (5, "data_sharing", True, "default"),
-    (5, "marketing_email", True, "default"), (5, "marketing_sms", True, "default"),
+    (5, "marketing_email", True, "default"), (5, "marketing_sms", False, "default"),
     (5, "personalisation", True, "default"),
 ], columns=["customer_id", "purpose", "consented", "basis"])
 
@@ -121,8 +122,8 @@ def _check_consent_state(ex: Exercise, func) -> None:
     pairs = set(zip(got["customer_id"].astype(int), got["purpose"].astype(str), strict=True))
     if {4, 5} - {c for c, _ in pairs}:
         raise ex.fail("customers with no consent events are missing. Every customer gets a row for "
-                      "every purpose: when there is no event, the regional default applies (opt-in "
-                      "under GDPR: not consented; opt-out elsewhere: consented).")
+                      "every purpose: when there is no event, the default applies (see the table in "
+                      "the task).")
     if len(got) != 25 or len(pairs) != 25:
         raise ex.fail(f"expected one row per customer and purpose (5 customers x 5 purposes = 25 rows "
                       f"in the worked example); you have {len(got)} rows. Use the PURPOSES list for "
@@ -134,6 +135,16 @@ def _check_consent_state(ex: Exercise, func) -> None:
     got["consented"] = got["consented"].astype(bool)
     cell = {(int(c), str(p)): bool(v) for c, p, v in zip(got["customer_id"], got["purpose"], got["consented"],
                                                           strict=True)}
+    others = [p for p in PURPOSES if p != "marketing_sms"]
+    if cell[(5, "marketing_sms")] and all(cell[(5, p)] for p in others) and not cell[(4, "marketing_email")]:
+        raise ex.fail("marketing_sms defaults to consented in the US. Marketing texts need prior "
+                      "(express written) consent in every regime: with no event, marketing_sms is "
+                      "not consented, also under CCPA and US-other.")
+    defaults = {c: [cell[(c, p)] for p in others] for c in (4, 5)}
+    if not all(v == [_CONSENT_DEFAULT[c]] * 4 for c, v in defaults.items()) or cell[(4, "marketing_sms")]:
+        raise ex.fail("the default is wrong for customers with no events: under GDPR no purpose is "
+                      "consented; under CCPA and US-other every purpose but marketing_sms is consented "
+                      "until the customer withdraws.")
     if cell[(1, "marketing_email")] and not cell[(2, "marketing_sms")]:
         raise ex.fail("you kept the EARLIEST event of each customer and purpose. The latest decision "
                       "wins: sort by event_at and keep the last one.")
@@ -143,15 +154,10 @@ def _check_consent_state(ex: Exercise, func) -> None:
     if cell[(1, "analytics")] or cell[(3, "data_sharing")]:
         raise ex.fail("the tie rule is not applied: when a grant and a withdraw share the latest "
                       "timestamp, withdraw wins. Do not let row order or event_id decide.")
-    defaults = {c: [cell[(c, p)] for p in PURPOSES] for c in (4, 5)}
-    if not all(v == [_CONSENT_DEFAULT[c]] * 5 for c, v in defaults.items()):
-        raise ex.fail("the regional default is wrong for customers with no events: GDPR is opt-in "
-                      "(not consented until granted); CCPA and the other US states are opt-out "
-                      "(consented until withdrawn).")
     expected = _CONSENT_EXPECTED
     if not same(got["consented"].astype(int), expected["consented"].astype(int)):
         raise ex.fail("some consent states are wrong. Latest event up to as_of wins (withdraw wins "
-                      "ties); no event: the default of the customer's privacy_regime.")
+                      "ties); no event: the default of the customer's privacy_regime and the purpose.")
     if not same(got["basis"].astype(str), expected["basis"]):
         raise ex.fail("the basis column is wrong: 'event' where an event up to as_of decided the "
                       "state, 'default' where none did.")
@@ -161,12 +167,13 @@ consent_state = Exercise(
     "1", "consent state per customer and purpose", "Part 1, 'Who may we contact?'",
     (
         "Start from every (customer, purpose) pair, not from the events: customers who never "
-        "decided anything still have a consent state, the default of their privacy regime.",
+        "decided anything still have a consent state, the default of their privacy regime and "
+        "the purpose.",
         "Keep events up to as_of, sort by customer, purpose and event_at, and keep the last event "
         "per customer and purpose. For ties, add a sort key that puts withdraw after grant.",
         "Build the grid with pd.MultiIndex.from_product([customers['customer_id'], PURPOSES]), "
         "left-merge the latest events onto it, then fill missing states with "
-        "privacy_regime != 'GDPR'.",
+        "(privacy_regime != 'GDPR') & (purpose != 'marketing_sms').",
     ),
     _check_consent_state,
 )
@@ -257,27 +264,40 @@ retention_actions = Exercise(
 # Exercise 3: DSAR due dates
 # --------------------------------------------------------------------------------------------
 
-_REQUESTS = (  # id, regime, market, received, extended, notice, due, valid, final (by hand)
-    (1, "GDPR", "UK", "2024-01-31", False, None, "2024-02-29", False, "2024-02-29"),
-    (2, "GDPR", "DE", "2024-02-29", False, None, "2024-03-29", False, "2024-03-29"),
-    (3, "GDPR", "FR", "2025-01-31", False, None, "2025-02-28", False, "2025-02-28"),
-    (4, "GDPR", "UK", "2024-03-30", True, "2024-04-10", "2024-04-30", True, "2024-06-30"),
-    (5, "CCPA", "US-CA", "2024-08-31", False, None, "2024-10-15", False, "2024-10-15"),
-    (6, "CCPA", "US-CA", "2024-01-10", True, "2024-02-01", "2024-02-24", True, "2024-04-09"),
-    (7, "GDPR", "NL", "2024-05-15", True, "2024-06-20", "2024-06-15", False, "2024-06-15"),
-    (8, "US-other", "US-TX", "2025-03-01", False, None, "2025-04-15", False, "2025-04-15"),
+_REQUESTS = (  # id, regime, market, type, received, extended, notice, reason, due, valid, final (by hand)
+    (1, "GDPR", "UK", "access", "2024-01-31", False, None, None, "2024-02-29", False, "2024-02-29"),
+    (2, "GDPR", "DE", "access", "2024-02-29", False, None, None, "2024-03-29", False, "2024-03-29"),
+    (3, "GDPR", "FR", "deletion", "2025-01-31", False, None, None, "2025-02-28", False, "2025-02-28"),
+    (4, "GDPR", "UK", "access", "2024-03-30", True, "2024-04-10", "complex_request",
+     "2024-04-30", True, "2024-06-30"),
+    (5, "CCPA", "US-CA", "access", "2024-08-31", False, None, None, "2024-10-15", False, "2024-10-15"),
+    (6, "CCPA", "US-CA", "deletion", "2024-01-10", True, "2024-02-01", "complex_request",
+     "2024-02-24", True, "2024-04-09"),
+    (7, "GDPR", "NL", "access", "2024-05-15", True, "2024-06-20", "complex_request",
+     "2024-06-15", False, "2024-06-15"),
+    (8, "US-other", "US-TX", "access", "2025-03-01", False, None, None, "2025-04-15", False, "2025-04-15"),
+    (9, "CCPA", "US-CA", "opt_out_of_sale", "2025-03-07", False, None, None, "2025-03-28", False, "2025-03-28"),
+    (10, "CCPA", "US-CA", "opt_out_of_sale", "2024-06-15", True, "2024-06-20", "complex_request",
+     "2024-07-05", False, "2024-07-05"),
+    (11, "GDPR", "DE", "access", "2024-09-02", True, "2024-09-20", "team_backlog",
+     "2024-10-02", False, "2024-10-02"),
+    (12, "US-other", "US-NY", "opt_out_of_sale", "2025-12-31", False, None, None, "2026-01-21", False, "2026-01-21"),
+    (13, "GDPR", "UK", "correction", "2024-11-04", True, "2024-11-20", "several_requests",
+     "2024-12-04", True, "2025-02-04"),
 )
-_REQUEST_ORDER = (3, 0, 6, 1, 7, 4, 2, 5)
+_REQUEST_ORDER = (3, 0, 9, 6, 12, 1, 7, 4, 11, 2, 10, 5, 8)
 
 
 def example_requests() -> pd.DataFrame:
-    """Worked example for exercise 3: eight requests shaped like ``dsar_requests`` (31 January,
-    29 February, weekend receipts, a late extension notice)."""
-    rows = [(i, 100 + i, m, reg, "access", T(rec), ext, notice and T(notice), None)
-            for i, reg, m, rec, ext, notice, *_ in _REQUESTS]
+    """Worked example for exercise 3: thirteen requests shaped like ``dsar_requests`` (31 January,
+    29 February, weekend receipts, opt-outs of sale/sharing, a late extension notice, extensions
+    for each reason)."""
+    rows = [(i, 100 + i, m, reg, kind, T(rec), ext, notice and T(notice), reason, None)
+            for i, reg, m, kind, rec, ext, notice, reason, *_ in _REQUESTS]
     frame = pd.DataFrame(rows, columns=["request_id", "customer_id", "market", "privacy_regime",
                                         "request_type", "received_date", "extended",
-                                        "extension_notified_date", "completed_date"])
+                                        "extension_notified_date", "extension_reason", "completed_date"])
+    frame["extension_reason"] = frame["extension_reason"].astype("str")
     frame = _dates(frame, ["received_date", "extension_notified_date", "completed_date"])
     return frame.iloc[list(_REQUEST_ORDER)].reset_index(drop=True)
 
@@ -302,19 +322,39 @@ def _check_dsar_due_dates(ex: Exercise, func) -> None:
     if by_id[4] == "2024-05-01" or by_id[5] == "2024-10-17":
         raise ex.fail("the clock of a request received at the weekend started on the next working "
                       "day. It starts on the day of receipt, whatever day that is.")
+    if by_id[9] == "2025-04-21" or by_id[12] == "2026-02-14":
+        raise ex.fail("opt-outs of sale/sharing got the 45 days of the other US requests. The CCPA "
+                      "regulations give them 15 BUSINESS days, no extension (11 CCR 7026(f)): "
+                      "received_date + pd.offsets.BDay(15).")
+    if by_id[9] == "2025-03-22" or by_id[12] == "2026-01-15":
+        raise ex.fail("opt-outs of sale/sharing are due 15 BUSINESS days after receipt (Monday to "
+                      "Friday), not 15 calendar days: received_date + pd.offsets.BDay(15).")
+    if by_id[9] != "2025-03-28" or by_id[12] != "2026-01-21":
+        raise ex.fail("the due dates of opt-outs of sale/sharing are wrong: received_date + "
+                      "pd.offsets.BDay(15), whatever the regime (CCPA or US-other).")
     if by_id[5] != "2024-10-15" or by_id[8] != "2025-04-15":
         raise ex.fail("the CCPA / other-US due dates are wrong: 45 calendar days after receipt "
-                      "(received_date + pd.Timedelta(days=45)).")
-    if due != [r[6] for r in _REQUESTS]:
+                      "(received_date + pd.Timedelta(days=45)) for every request but an opt-out.")
+    if due != [r[8] for r in _REQUESTS]:
         raise ex.fail("some due dates are wrong: GDPR received + 1 calendar month; CCPA and other "
-                      "US states received + 45 days.")
-    valid = [bool(v) for v in got["extension_valid"]]
-    if valid[6]:
+                      "US states received + 45 days, or 15 business days for an opt-out.")
+    valid = dict(zip(ids, (bool(v) for v in got["extension_valid"]), strict=True))
+    if valid[7]:
         raise ex.fail("an extension notified AFTER the original due date was accepted. An extension "
                       "only counts when extended is True and the notice went out on or before "
                       "the due date.")
-    if valid != [r[7] for r in _REQUESTS]:
-        raise ex.fail("extension_valid is wrong: extended AND extension_notified_date <= due_date.")
+    if valid[10]:
+        raise ex.fail("an extension of an opt-out of sale/sharing was accepted: opt-outs cannot be "
+                      "extended (11 CCR 7026(f)).")
+    if valid[11]:
+        raise ex.fail("an extension that gives the team's backlog as its reason was accepted. Only "
+                      "complex_request and several_requests are accepted reasons.")
+    if not valid[13] and valid[4]:
+        raise ex.fail("an extension for several_requests was refused: it is an accepted reason, like "
+                      "complex_request.")
+    if list(valid.values()) != [r[9] for r in _REQUESTS]:
+        raise ex.fail("extension_valid is wrong: extended AND extension_notified_date <= due_date AND "
+                      "an accepted reason AND not an opt-out of sale/sharing.")
     final_by_id = dict(zip(ids, final, strict=True))
     if final_by_id[4] == "2024-06-28":
         raise ex.fail("the GDPR extension was added as 60 days. It is two further calendar months: "
@@ -322,7 +362,7 @@ def _check_dsar_due_dates(ex: Exercise, func) -> None:
     if final == due:
         raise ex.fail("final_due_date ignores the extensions: with a valid extension it moves to "
                       "received + 3 calendar months (GDPR) or received + 90 days (CCPA, other US).")
-    if final != [r[8] for r in _REQUESTS]:
+    if final != [r[10] for r in _REQUESTS]:
         raise ex.fail("final_due_date is wrong: with a valid extension, GDPR received + 3 calendar "
                       "months, CCPA and other US states received + 90 days; otherwise due_date.")
 
@@ -330,12 +370,14 @@ def _check_dsar_due_dates(ex: Exercise, func) -> None:
 dsar_due_dates = Exercise(
     "3", "DSAR due dates", "Part 3, 'When is a request due?'",
     (
-        "Treat the two regimes separately: GDPR counts calendar months, CCPA (and the other US "
-        "states) counts days.",
+        "Three clocks: GDPR counts calendar months, the other US requests calendar days, an "
+        "opt-out of sale/sharing business days.",
         "received_date + pd.DateOffset(months=1) moves to the same day next month and clips to the "
-        "month's end (31 January -> 28 or 29 February). Days: + pd.Timedelta(days=45).",
-        "An extension is valid when extended is True and extension_notified_date <= due_date "
-        "(compare with a missing notice gives False). Then the final due date is "
+        "month's end (31 January -> 28 or 29 February). Days: + pd.Timedelta(days=45). Business "
+        "days: + pd.offsets.BDay(15).",
+        "An extension is valid when extended is True, extension_notified_date <= due_date (a "
+        "comparison with a missing notice gives False), extension_reason is complex_request or "
+        "several_requests, and the request is not an opt-out. Then the final due date is "
         "received + 3 months (GDPR) or + 90 days; else the due date.",
     ),
     _check_dsar_due_dates,
@@ -712,23 +754,25 @@ _EXTRACT_ROWS = (  # ref, birth_year, postcode, market, segment, orders, tickets
     ("A01", 1971, "10115", "DE", "value", 2, 0),
     ("A02", 1978, "12049", "DE", "premium", 1, 1),
     ("A03", 1975, "13353", "DE", "value", 0, 0),
-    ("A04", 1979, "10999", "US-CA", "value", 3, 0),
+    ("A04", 1979, "10001", "US-NY", "value", 3, 0),
     ("A05", 1984, "SW1A 1AA", "UK", "mainstream", 1, 2),
     ("A06", 1986, "SE1 7PB", "UK", "premium", 4, 0),
     ("A07", 1989, "SW3 4RY", "UK", "mainstream", 0, 1),
     ("A08", 1990, "SW9 8BT", "UK", "value", 2, 0),
     ("A09", 1972, "14050", "DE", "value", 1, 0),
-    ("A10", 1970, "15551", "FR", "value", 0, 0),
+    ("A10", 1970, "13001", "FR", "value", 0, 0),
+    ("A11", 1981, "SW17 0QT", "UK", "value", 3, 1),
+    ("A12", 1983, "S1 2AB", "UK", "premium", 0, 0),
 )
 #: The worked example's release for k = 3, worked out by hand: (birth_decade, postcode_area, market,
-#: orders_2025) of the rows kept, in their original order (A01, A02, A03, A05, A06, A07, A09).
-_KANON_RELEASE = ((1970, "1", "DE", 2), (1970, "1", "DE", 1), (1970, "1", "DE", 0), (1980, "S", "UK", 1),
-                  (1980, "S", "UK", 4), (1980, "S", "UK", 0), (1970, "1", "DE", 1))
+#: orders_2025) of the rows kept, in their original order (A01, A02, A03, A05, A07, A09, A11).
+_KANON_RELEASE = ((1970, "1", "DE", 2), (1970, "1", "DE", 1), (1970, "1", "DE", 0), (1980, "SW", "UK", 1),
+                  (1980, "SW", "UK", 0), (1970, "1", "DE", 1), (1980, "SW", "UK", 3))
 _KANON_COLUMNS = ["birth_decade", "postcode_area", "market", "segment", "orders_2025", "tickets_2025"]
 
 
 def example_extract() -> pd.DataFrame:
-    """Worked example for exercise 8: ten rows shaped like ``analytics_extract`` (use k = 3)."""
+    """Worked example for exercise 8: twelve rows shaped like ``analytics_extract`` (use k = 3)."""
     return pd.DataFrame(list(_EXTRACT_ROWS), columns=["customer_ref", "birth_year", "postcode", "market",
                                                       "segment", "orders_2025", "tickets_2025"])
 
@@ -745,17 +789,23 @@ def _check_k_anonymise(ex: Exercise, func) -> None:
     decades = sorted(set(int(d) for d in answer["birth_decade"]))
     if decades and not all(d % 10 == 0 for d in decades):
         raise ex.fail("birth_decade should be the decade as a year: 1978 -> 1970 (birth_year // 10 * 10).")
-    areas = set(answer["postcode_area"].astype(str))
-    if any(len(a) != 1 for a in areas):
-        raise ex.fail("postcode_area should be the first character of the postcode only.")
-    key = list(zip(answer["birth_decade"].astype(int), answer["postcode_area"].astype(str),
-                   answer["market"].astype(str), answer["orders_2025"].astype(int), strict=True))
+    areas = answer["postcode_area"].astype(str)
+    uk = set(areas[answer["market"].astype(str) == "UK"])
+    if uk and all(len(a) == 1 for a in uk) and "S" in uk:
+        raise ex.fail("the UK postcode areas are single characters: you took the first character of every "
+                      "postcode. A UK postcode's area is ALL the letters it starts with (SW9 8BT -> SW, "
+                      "M1 1AE -> M); only other postcodes use their first digit.")
+    if any(len(a) > 2 or (len(a) > 1 and not a.isalpha()) for a in set(areas)):
+        raise ex.fail("postcode_area should be the letters a UK postcode starts with, or the first digit "
+                      "of any other postcode.")
+    key = list(zip(answer["birth_decade"].astype(int), areas, answer["market"].astype(str),
+                   answer["orders_2025"].astype(int), strict=True))
     expected = list(_KANON_RELEASE)
     if len(key) == 0:
         raise ex.fail("every row was suppressed: did you group by the raw birth_year and postcode? "
                       "Generalise first, then count the group sizes.")
-    if len(key) == 9:
-        raise ex.fail("a row that shares its decade and postcode area only with a customer from ANOTHER "
+    if {m for _, _, m, _ in key} & {"US-NY", "FR"}:
+        raise ex.fail("a row that shares its decade and postcode area only with customers from ANOTHER "
                       "market was kept. The market is a quasi-identifier too: group by birth_decade, "
                       "postcode_area AND market.")
     if len(key) < len(expected) and len(key) <= 3:
@@ -773,8 +823,9 @@ k_anonymise = Exercise(
     (
         "Generalise first, then count: the groups are formed by the generalised quasi-identifiers "
         "birth_decade, postcode_area and market.",
-        "birth_decade = birth_year // 10 * 10; postcode_area = postcode.str[:1]. The group size of "
-        "each row: groupby(QUASI_IDENTIFIERS)[...].transform('size').",
+        "birth_decade = birth_year // 10 * 10; postcode_area: one regular expression takes the leading "
+        "letters or else the first digit, postcode.str.extract(r'^([A-Z]+|\\d)', expand=False). The "
+        "group size of each row: groupby(QUASI_IDENTIFIERS)[...].transform('size').",
         "Keep rows whose group size >= k, only the columns of the release (no customer_ref, no raw "
         "birth_year or postcode), and reset the index.",
     ),
@@ -826,8 +877,8 @@ def _check_transparency_figures(ex: Exercise, func) -> None:
         raise ex.fail("one row per (privacy_regime, request_type) that received requests in the year.")
     gdpr = float(got.loc[("GDPR", "access"), "median_days"])
     if np.isclose(gdpr, 65 / 3):
-        raise ex.fail("median_days is the mean. Transparency reports (CCPA) ask for the median (or "
-                      "say which one you report): use .median().")
+        raise ex.fail("median_days is the mean. The task asks for the median (the CCPA regulations "
+                      "allow the median or the mean, if you say which one you report): use .median().")
     if np.isclose(gdpr, 21.0):
         raise ex.fail("the days are counted inclusively (+1). Days to respond = completed_date - "
                       "received_date in days.")

@@ -26,7 +26,6 @@ from cxlabs.world.sampling import (
     blank,
     choose,
     codes_of,
-    digits,
     from_us,
     join,
     number_text,
