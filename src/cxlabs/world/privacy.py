@@ -36,7 +36,8 @@ EXTENSION_REASONS = ("complex_request", "several_requests", "team_backlog")
 CONSENT_EVENTS = Table(
     "consent_events",
     "Every consent decision a customer made, per purpose. The latest event for a customer and "
-    "purpose is the current state; with no event, the regional default applies.",
+    "purpose is the current state; with no event, the default of the customer's privacy regime and the "
+    "purpose applies.",
     "consent event",
     (
         Column("event_id", "int", "Event identifier.", unique=True),
