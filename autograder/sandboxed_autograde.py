@@ -55,6 +55,7 @@ EXPORT_TAG = "cxlabs-export"
 MAX_CELL_OUTPUT = 2_000_000        # characters of output kept per learner cell
 MAX_NOTEBOOK_OUTPUT = 20_000_000   # characters of output kept per notebook (learner cells)
 MAX_EXPORT_OUTPUT = grading.MAX_EXERCISE_CHARS + 1_000_000
+MAX_SUBMISSION_ANSWERS = 120_000_000  # characters of answer data kept per notebook, all exercises
 #: Largest single message accepted from the kernel (ZeroMQ drops larger ones unread).
 MAX_MESSAGE_BYTES = 64 * 2**20
 
@@ -242,8 +243,10 @@ class SandboxedAutograde(ReliableRepliesMixin, Execute):
             if msg.get("msg_type") != "display_data" or MIME not in data:
                 return None  # the learner's prints during grading: not kept
             size = len(str(data[MIME]))
-            if self._export_chars.get(cell_index, 0) + size > MAX_EXPORT_OUTPUT:
-                return None
+            total = sum(self._export_chars.values())
+            if self._export_chars.get(cell_index, 0) + size > MAX_EXPORT_OUTPUT \
+                    or total + size > MAX_SUBMISSION_ANSWERS:
+                return None  # over the cap: that exercise gets no answer for this case
             self._export_chars[cell_index] = self._export_chars.get(cell_index, 0) + size
             return super().output(outs, msg, display_id, cell_index)
         out = super().output(outs, msg, display_id, cell_index)

@@ -12,7 +12,12 @@ from conftest import grading_module
 
 from cxlabs.course import labs
 
-LABS = [lab for lab in labs() if grading_module().has_grader(lab.id)]
+LABS = labs()
+
+
+def test_every_lab_has_a_grader():
+    missing = [lab.id for lab in LABS if not grading_module().has_grader(lab.id)]
+    assert not missing, f"labs without autograder/graders/<lab>.py: {missing}"
 
 
 @pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.id)

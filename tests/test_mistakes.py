@@ -53,18 +53,14 @@ def test_grader_catches_the_mistake(lab, answer_id, mistake, solution_namespaces
     cells = _cells(lab)
     test_id = answer_id.replace("_answer", "_tests")
     tests = cells[test_id].source
-    visible = tests.split("### BEGIN HIDDEN TESTS")[0]
+    visible = tests
     try:
         exec(mistake.source, namespace)
-        if lab.id in grading_plans:
-            from conftest import grading_module
+        from conftest import grading_module
 
-            plan, worlds = grading_plans[lab.id]
-            verdict = grading_module().grade_namespace(lab.id, namespace, worlds, plan, cells=[test_id])[test_id]
-            assert not verdict.passed, f"the grader passed the mistake {mistake.description!r}"
-        else:  # a lab whose hidden tests still run in the notebook
-            with pytest.raises(Exception):  # noqa: B017  (any failure of the test cell scores zero)
-                exec(tests, namespace)
+        plan, worlds = grading_plans[lab.id]
+        verdict = grading_module().grade_namespace(lab.id, namespace, worlds, plan, cells=[test_id])[test_id]
+        assert not verdict.passed, f"the grader passed the mistake {mistake.description!r}"
         if mistake.visible:
             with pytest.raises(CheckFailed) as err:
                 exec(visible, namespace)

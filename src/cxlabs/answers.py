@@ -212,7 +212,7 @@ def _dec_scalar(value):
         _need(isinstance(value.get("items"), list), "a malformed tuple name")
         return tuple(_dec_scalar(x) for x in value["items"])
     if tag == "nested":
-        return decode(value.get("v"), _depth=1)
+        return _decode(value.get("v"), 1)
     raise AnswerError("a scalar of unknown form")
 
 
@@ -275,6 +275,18 @@ def decode(data, _depth: int = 0):
     Raises :class:`AnswerError` for anything :func:`encode` cannot have produced. Never
     evaluates, imports or unpickles anything.
     """
+    if _depth:
+        return _decode(data, _depth)
+    try:
+        return _decode(data, 0)
+    except AnswerError:
+        raise
+    except (ValueError, TypeError, OverflowError, KeyError, IndexError, AttributeError,
+            RecursionError, MemoryError) as exc:  # whatever malformed data makes pandas raise
+        raise AnswerError(f"malformed data ({type(exc).__name__})") from None
+
+
+def _decode(data, _depth: int):
     _need(_depth <= MAX_DEPTH + 2, "values nested too deep")
     _need(isinstance(data, dict), "not an encoded answer")
     tag = data.get("t")
@@ -308,7 +320,7 @@ def decode(data, _depth: int = 0):
     if tag in ("list", "tuple", "set"):
         items = data.get("items")
         _need(isinstance(items, list), "a malformed list")
-        values = [decode(x, _depth + 1) for x in items]
+        values = [_decode(x, _depth + 1) for x in items]
         if tag == "set":
             try:
                 return set(values)
@@ -323,7 +335,7 @@ def decode(data, _depth: int = 0):
         for key, value in items:
             key = _dec_scalar(key)
             try:
-                out[key] = decode(value, _depth + 1)
+                out[key] = _decode(value, _depth + 1)
             except TypeError:
                 raise AnswerError("a dict with an unhashable key") from None
         return out
