@@ -8,6 +8,7 @@ from cxlabs.world import (  # noqa: F401  (registers tables)
     commerce,
     data_protection,
     identity_review,
+    inventory,
     operating_model,
     people,
     privacy,
