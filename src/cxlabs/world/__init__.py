@@ -7,6 +7,7 @@ Importing this package registers every table's schema and generator. Build with
 from cxlabs.world import (  # noqa: F401  (registers tables)
     commerce,
     data_protection,
+    digital,
     identity_review,
     inventory,
     operating_model,
