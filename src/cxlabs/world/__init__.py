@@ -10,6 +10,7 @@ from cxlabs.world import (  # noqa: F401  (registers tables)
     digital,
     identity_review,
     inventory,
+    journeys,
     operating_model,
     people,
     privacy,
