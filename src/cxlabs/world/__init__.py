@@ -11,6 +11,7 @@ from cxlabs.world import (  # noqa: F401  (registers tables)
     identity_review,
     inventory,
     journeys,
+    offers,
     operating_model,
     people,
     privacy,
