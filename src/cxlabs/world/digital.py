@@ -456,10 +456,14 @@ class _Visits:
 CAMPAIGN_CODES = np.array([TRAFFIC_SOURCES.index("email"), TRAFFIC_SOURCES.index("push")])
 
 
+SOURCE_CUM = {c: np.cumsum(SOURCE_WEIGHTS[c]) / sum(SOURCE_WEIGHTS[c]) for c in EVENT_CHANNELS}
+
+
 def _sources(rng, channel, n):
-    codes = {c: rng.choice(len(TRAFFIC_SOURCES), n, p=np.array(SOURCE_WEIGHTS[c]) / sum(SOURCE_WEIGHTS[c]))
-             for c in EVENT_CHANNELS}
-    return np.where(channel == 1, codes["app"], codes["web"])
+    """A traffic source per visit, from its channel's weights (one uniform draw each)."""
+    u = rng.random(n)
+    return np.where(channel == 1, np.searchsorted(SOURCE_CUM["app"], u, side="right"),
+                    np.searchsorted(SOURCE_CUM["web"], u, side="right"))
 
 
 def _draw_products(rng, products, order_lines, cooling):

@@ -136,11 +136,12 @@ def callback_triggers(rules: pd.DataFrame, web_events: pd.DataFrame, products: p
     """When JR-02 fires: a known customer's add_to_cart of a product at or above the rule's price
     floor, with no purchase by that customer within the rule's wait."""
     rule = rules.set_index("rule_id").loc["JR-02"]
-    known = web_events[web_events["customer_id"].notna()]
-    price = known["product_id"].map(products.set_index("product_id")["list_price"])
-    carts = known.loc[(known["event_type"] == rule["trigger_event"]) & (price >= rule["min_product_price"]),
-                      ["customer_id", "event_at"]]
-    buys = known.loc[known["event_type"] == "purchase", ["customer_id", "event_at"]].rename(
+    known = web_events["customer_id"].notna().to_numpy()
+    kind = web_events["event_type"]
+    carts = web_events.loc[known & (kind == rule["trigger_event"]).to_numpy(), ["customer_id", "event_at", "product_id"]]
+    price = products.set_index("product_id")["list_price"].reindex(carts["product_id"].to_numpy()).to_numpy()
+    carts = carts.loc[price >= rule["min_product_price"], ["customer_id", "event_at"]]
+    buys = web_events.loc[known & (kind == "purchase").to_numpy(), ["customer_id", "event_at"]].rename(
         columns={"event_at": "bought_at"})
     m = pd.merge_asof(carts, buys, left_on="event_at", right_on="bought_at", by="customer_id", direction="forward")
     wait = pd.Timedelta(hours=float(rule["wait_hours"]))
