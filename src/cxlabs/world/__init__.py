@@ -7,7 +7,11 @@ Importing this package registers every table's schema and generator. Build with
 from cxlabs.world import (  # noqa: F401  (registers tables)
     commerce,
     data_protection,
+    digital,
     identity_review,
+    inventory,
+    journeys,
+    offers,
     operating_model,
     people,
     privacy,
