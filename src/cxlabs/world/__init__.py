@@ -6,6 +6,7 @@ Importing this package registers every table's schema and generator. Build with
 
 from cxlabs.world import (  # noqa: F401  (registers tables)
     commerce,
+    contact_centre,
     data_protection,
     identity_review,
     operating_model,
