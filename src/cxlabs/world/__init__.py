@@ -14,6 +14,7 @@ from cxlabs.world import (  # noqa: F401  (registers tables)
     privacy,
     quality,
     service,
+    voice,
 )
 from cxlabs.world.build import all_tables, build_world, content_hash
 from cxlabs.world.registry import (
