@@ -8,6 +8,7 @@ from cxlabs.world import (  # noqa: F401  (registers tables)
     commerce,
     contact_centre,
     data_protection,
+    experiments,
     identity_review,
     operating_model,
     people,
