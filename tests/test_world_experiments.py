@@ -92,7 +92,8 @@ def emailable(folder, day: str) -> set:
 
 def test_email_tests_only_reach_customers_who_consented(any_world):
     a = read(any_world, "experiment_assignments")
-    for experiment_id, day in ((2, "2025-05-13"), (3, "2025-08-01")):
+    start = read(any_world, "experiments").set_index("experiment_id")["start_date"]
+    for experiment_id, day in ((2, start[2]), (3, start[3])):
         ids = set(a.loc[a["experiment_id"] == experiment_id, "customer_id"])
         allowed = emailable(any_world, day)
         assert ids <= allowed

@@ -42,7 +42,8 @@ INTERVAL_MINUTES = 30
 INTERVALS_PER_DAY = (CLOSE_HOUR - OPEN_HOUR) * 60 // INTERVAL_MINUTES
 #: Company policy: share of contacts to answer within the target time, per live channel.
 SERVICE_TARGETS = {"phone": (0.80, 20), "chat": (0.80, 60)}
-PLANNED_SHRINKAGE = {"phone": 0.32, "chat": 0.30}
+#: Range of the shrinkage each channel's plan allows for (the value is drawn per world).
+PLANNED_SHRINKAGE = (0.28, 0.34)
 #: Mean handling time (talk or chat plus wrap-up), seconds.
 AHT_SECONDS = {"phone": 390.0, "chat": 540.0}
 #: Contacts per day at the start of 2024 on an average weekday-weighted day, before season.
@@ -290,7 +291,7 @@ def make_service_targets(ctx, rng):
         "channel": list(LIVE_CHANNELS),
         "target_share": [SERVICE_TARGETS[c][0] for c in LIVE_CHANNELS],
         "target_seconds": [SERVICE_TARGETS[c][1] for c in LIVE_CHANNELS],
-        "planned_shrinkage": [PLANNED_SHRINKAGE[c] for c in LIVE_CHANNELS],
+        "planned_shrinkage": np.round(rng.uniform(*PLANNED_SHRINKAGE, len(LIVE_CHANNELS)), 2),
         "opens_at": f"{OPEN_HOUR:02d}:00", "closes_at": f"{CLOSE_HOUR:02d}:00",
     })
 
@@ -352,8 +353,8 @@ def _profiles() -> dict[tuple[str, bool], np.ndarray]:
 
 
 @generates((CONTACT_VOLUME_DAILY, CONTACT_INTERVALS, STAFFING_PLAN, AGENT_SHRINKAGE),
-           needs=("campaign_calendar",))
-def make_contact_centre(ctx, campaign_calendar):
+           needs=("campaign_calendar", "service_targets"))
+def make_contact_centre(ctx, campaign_calendar, service_targets):
     """Daily volume by reason, then the live channels' intervals, the plan and shrinkage.
 
     The campaign uplifts are drawn again from ``campaign_calendar``'s stream (same draws, so the
@@ -381,12 +382,13 @@ def make_contact_centre(ctx, campaign_calendar):
         "contacts": counts.reshape(-1),
     }, copy=False)
 
-    intervals, plan, shrink = _live_channels(ctx, days, lam, counts, campaign, campaigns)
+    shrinkage = dict(zip(service_targets["channel"], service_targets["planned_shrinkage"], strict=True))
+    intervals, plan, shrink = _live_channels(ctx, days, lam, counts, campaign, shrinkage)
     return {CONTACT_VOLUME_DAILY.name: daily, CONTACT_INTERVALS.name: intervals,
             STAFFING_PLAN.name: plan, AGENT_SHRINKAGE.name: shrink}
 
 
-def _live_channels(ctx, days, lam, counts, campaign, campaigns):
+def _live_channels(ctx, days, lam, counts, campaign, planned_shrinkage):
     rng_i = ctx.rng("contact_intervals")
     rng_p = ctx.rng("staffing_plan")
     rng_s = ctx.rng("agent_shrinkage")
@@ -400,7 +402,7 @@ def _live_channels(ctx, days, lam, counts, campaign, campaigns):
     facts = {}
     for j, ch in enumerate(LIVE_CHANNELS):
         share, target_s = SERVICE_TARGETS[ch]
-        shrink_plan = PLANNED_SHRINKAGE[ch]
+        shrink_plan = float(planned_shrinkage[ch])
         total = counts[:, j, :].sum(axis=1)
         expected = lam[:, j, :].sum(axis=1)
         # The plan's forecast: the expected volume, without campaign uplift on the failing channel.

@@ -32,8 +32,10 @@ from cxlabs.world.sampling import US, codes_of, from_us, text, to_us
 
 PILOT_START, PILOT_END = pd.Timestamp("2025-04-01"), pd.Timestamp("2025-09-30")
 PRE_START = pd.Timestamp("2024-10-01")  # the six months before the pilot
-EMAIL_TEST_DAY = pd.Timestamp("2025-05-13")
-FREQUENCY_START, FREQUENCY_END = pd.Timestamp("2025-08-01"), pd.Timestamp("2025-08-31")
+#: The e-mail test's send day (a Tuesday, Wednesday or Thursday in May or June 2025) and the
+#: frequency test's month (August, September or October 2025) are drawn per world.
+EMAIL_TEST_DAYS = pd.DatetimeIndex([d for d in pd.date_range("2025-05-01", "2025-06-30") if d.weekday() in (1, 2, 3)])
+FREQUENCY_MONTHS = pd.date_range("2025-08-01", "2025-10-01", freq="MS")
 FREQUENCY_ARMS = tuple(range(1, 9))
 VARIANTS = ("control", "treatment") + tuple(f"emails_{k}" for k in FREQUENCY_ARMS)
 KINDS = ("service_pilot", "email_test", "email_frequency")
@@ -119,7 +121,7 @@ EMAIL_TEST_OUTCOMES = Table(
 EMAIL_EXPOSURES = Table(
     "email_exposures",
     "The e-mail frequency test (experiment 3): each customer was randomised to a number of "
-    "marketing e-mails for August 2025; how many were delivered (exposures), whether the "
+    "marketing e-mails for one month of 2025 (`experiments`); how many were delivered (exposures), whether the "
     "customer clicked any, and whether they unsubscribed.",
     "customer in the frequency test",
     (
@@ -136,12 +138,14 @@ EMAIL_EXPOSURES = Table(
 
 @generates(EXPERIMENTS)
 def make_experiments(ctx, rng):
+    email_day = EMAIL_TEST_DAYS[rng.integers(len(EMAIL_TEST_DAYS))]
+    frequency_start = FREQUENCY_MONTHS[rng.integers(len(FREQUENCY_MONTHS))]
     return pd.DataFrame({
         "experiment_id": [1, 2, 3],
         "name": ["Care-team pilot", "Spring newsletter subject line", "E-mail frequency test"],
         "kind": list(KINDS), "unit": "customer",
-        "start_date": [PILOT_START, EMAIL_TEST_DAY, FREQUENCY_START],
-        "end_date": [PILOT_END, EMAIL_TEST_DAY + pd.Timedelta(days=7), FREQUENCY_END],
+        "start_date": [PILOT_START, email_day, frequency_start],
+        "end_date": [PILOT_END, email_day + pd.Timedelta(days=7), frequency_start + pd.offsets.MonthEnd()],
         "variants": ["control, treatment", "control, treatment",
                      ", ".join(f"emails_{k}" for k in FREQUENCY_ARMS)],
         "planned_share": [0.5, 0.5, 1 / len(FREQUENCY_ARMS)],
@@ -152,8 +156,7 @@ def make_experiments(ctx, rng):
             "order or ticket goes wrong; the control group gets the usual service.",
             "The treatment newsletter has a personalised subject line and a new template; the control "
             "group gets the usual newsletter. One send.",
-            "Each arm gets a fixed number of marketing e-mails in August 2025 (1 to 8), spread over "
-            "the month.",
+            "Each arm gets a fixed number of marketing e-mails in the month (1 to 8), spread over it.",
         ],
     })
 
@@ -178,11 +181,12 @@ def _at(rng, day: pd.Timestamp, n: int, hours: float = 24.0) -> np.ndarray:
 
 
 @generates((EXPERIMENT_ASSIGNMENTS, SERVICE_PILOT_OUTCOMES, EMAIL_TEST_OUTCOMES, EMAIL_EXPOSURES),
-           needs=("customers", "consent_events"))
-def make_experiment_data(ctx, customers, consent_events):
+           needs=("customers", "consent_events", "experiments"))
+def make_experiment_data(ctx, customers, consent_events, experiments):
     pilot, pilot_assign = _service_pilot(ctx, customers)
-    email_out, email_assign = _email_test(ctx, customers, consent_events)
-    exposures, freq_assign = _frequency_test(ctx, customers, consent_events)
+    start = dict(zip(experiments["kind"], experiments["start_date"], strict=True))
+    email_out, email_assign = _email_test(ctx, customers, consent_events, pd.Timestamp(start["email_test"]))
+    exposures, freq_assign = _frequency_test(ctx, customers, consent_events, pd.Timestamp(start["email_frequency"]))
     assignments = pd.concat([pilot_assign, email_assign, freq_assign], ignore_index=True)
     return {EXPERIMENT_ASSIGNMENTS.name: assignments, SERVICE_PILOT_OUTCOMES.name: pilot,
             EMAIL_TEST_OUTCOMES.name: email_out, EMAIL_EXPOSURES.name: exposures}
@@ -240,9 +244,9 @@ def _service_pilot(ctx, customers):
     return pilot, assign
 
 
-def _email_test(ctx, customers, consent_events):
+def _email_test(ctx, customers, consent_events, day: pd.Timestamp):
     rng = ctx.rng("email_test_outcomes")
-    rows = _emailable(customers, consent_events, EMAIL_TEST_DAY)
+    rows = _emailable(customers, consent_events, day)
     n = len(rows)
     treated = rng.permutation(n) < n // 2  # complete randomisation: an exact 50/50 split
     provider = SRM_PROVIDERS[rng.integers(len(SRM_PROVIDERS))]
@@ -265,7 +269,7 @@ def _email_test(ctx, customers, consent_events):
     out = pd.DataFrame({"experiment_id": 2, "customer_id": ids, "opened": opened[keep], "clicked": clicked[keep]})
     assign = pd.DataFrame({
         "experiment_id": 2, "customer_id": ids, "variant": text(VARIANTS, treated[keep].astype(np.int64)),
-        "assigned_at": from_us(np.sort(_at(rng, EMAIL_TEST_DAY + pd.Timedelta(hours=8), int(keep.sum()), 2.0))),
+        "assigned_at": from_us(np.sort(_at(rng, day + pd.Timedelta(hours=8), int(keep.sum()), 2.0))),
     })
     return out, assign
 
@@ -278,9 +282,9 @@ def response_curve(k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return 1 - no_click[k], 1 - stay[k]
 
 
-def _frequency_test(ctx, customers, consent_events):
+def _frequency_test(ctx, customers, consent_events, start: pd.Timestamp):
     rng = ctx.rng("email_exposures")
-    rows = _emailable(customers, consent_events, FREQUENCY_START)
+    rows = _emailable(customers, consent_events, start)
     n = len(rows)
     arm = np.array(FREQUENCY_ARMS)[rng.integers(0, len(FREQUENCY_ARMS), n)]
     delivered = rng.binomial(arm, 1 - BOUNCE * 3)  # some e-mails bounce or land in spam
@@ -302,7 +306,7 @@ def _frequency_test(ctx, customers, consent_events):
                               "emails_delivered": delivered, "clicked": clicked, "unsubscribed": unsub})
     assign = pd.DataFrame({
         "experiment_id": 3, "customer_id": ids, "variant": text(VARIANTS, 1 + arm),
-        "assigned_at": from_us(_at(rng, FREQUENCY_START - pd.Timedelta(days=3), n, 24.0)),
+        "assigned_at": from_us(_at(rng, start - pd.Timedelta(days=3), n, 24.0)),
     })
     return exposures, assign
 
