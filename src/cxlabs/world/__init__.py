@@ -6,8 +6,10 @@ Importing this package registers every table's schema and generator. Build with
 
 from cxlabs.world import (  # noqa: F401  (registers tables)
     commerce,
+    contact_centre,
     data_protection,
     digital,
+    experiments,
     identity_review,
     inventory,
     journeys,
@@ -17,6 +19,7 @@ from cxlabs.world import (  # noqa: F401  (registers tables)
     privacy,
     quality,
     service,
+    voice,
 )
 from cxlabs.world.build import all_tables, build_world, content_hash
 from cxlabs.world.registry import (

@@ -2,7 +2,8 @@
 
 Planted truths: satisfaction is driven by lateness, first-response time and repeat contact
 with the weights in ``SATISFACTION_WEIGHTS``; survey response depends on segment
-(``RESPONSE_RATES``); verbatims carry a theme kept in ``verbatim_themes``.
+(``RESPONSE_RATES``); verbatims carry a theme kept in ``verbatim_themes``; tickets handed to
+the warehouse wait there for almost all of their open time (``ticket_bottleneck_status``).
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ TICKET_STATUS_HISTORY = Table(
     "status change",
     (
         Column("ticket_id", "int", "Ticket.", references="tickets.ticket_id"),
-        Column("status", "str", "Status entered.", allowed=TICKET_STATUSES),
+        Column("status", "str", "Status entered. A ticket stays in a status until it enters the next; "
+               "`resolved` tickets are closed automatically 48 hours later.", allowed=TICKET_STATUSES),
         Column("entered_at", "datetime", "When the ticket entered the status."),
     ),
     group="service",
@@ -208,8 +210,9 @@ def make_ticket_status_history(ctx, rng, tickets):
          rng.random(n) < 0.3],
         [status_code["pending_warehouse"], status_code["pending_field_service"], status_code["pending_customer"]],
         default=-1)
-    # Pending starts a fraction of the way between first response and resolution.
-    frac = np.where(pending == status_code["pending_warehouse"], 0.15, 0.4) * rng.uniform(0.5, 1.0, n)
+    # Pending starts a fraction of the way between first response and resolution. Tickets handed
+    # to the warehouse go there at once and wait there until resolved: the planted bottleneck.
+    frac = np.where(pending == status_code["pending_warehouse"], 0.05, 0.8) * rng.uniform(0.5, 1.0, n)
     pend_at = first + ((resolved - first) * frac).astype("int64")
     closed = resolved + 2 * DAY_US
     all_rows = np.arange(n)
@@ -225,6 +228,13 @@ def make_ticket_status_history(ctx, rng, tickets):
     status = np.concatenate([np.full(len(p[0]), status_code[p[1]]) for p in parts])
     at = np.concatenate([p[2] for p in parts])
     order = np.lexsort((at, idx))
+    ctx.plant("ticket_bottleneck_status",
+              {"status": "pending_warehouse", "share_of_open_time": 0.9625, "other_pending_share": 0.4,
+               "auto_close_hours": 48},
+              "Status where time piles up: a ticket waiting on the warehouse spends on average this share "
+              "of its time from first response to resolution there (other pending statuses: "
+              "other_pending_share), so it has the longest time per visit of the statuses before "
+              "resolution. `resolved` lasts auto_close_hours for every ticket (the auto-close timer).")
     return pd.DataFrame({"ticket_id": tickets["ticket_id"].to_numpy()[idx[order]],
                          "status": text(TICKET_STATUSES, status[order]), "entered_at": from_us(at[order])},
                         copy=False)
