@@ -5,9 +5,12 @@ Importing this package registers every table's schema and generator. Build with
 """
 
 from cxlabs.world import (  # noqa: F401  (registers tables)
+    aftercare,
     commerce,
     data_protection,
+    finance,
     identity_review,
+    marketing,
     operating_model,
     people,
     privacy,
