@@ -230,15 +230,15 @@ def make_campaigns(ctx, rng):
 def _draw_journeys(rng, n: int) -> dict[str, np.ndarray]:
     """``n`` journeys: touches per journey, each touch's channel by its position, the channel set."""
     count = np.minimum(1 + rng.poisson(MEAN_EXTRA_TOUCHES, n), MAX_TOUCHES)
-    journey = np.repeat(np.arange(n), count)
+    journey = np.repeat(np.arange(n, dtype=np.int32), count)
     starts = np.cumsum(count) - count
-    pos = np.arange(len(journey)) - starts[journey]
+    pos = (np.arange(len(journey)) - starts[journey]).astype(np.int16)
     # Each (touches in the journey, position) has its own channel distribution; stack their
     # cumulative probabilities, class k shifted up by k, and draw every touch with one search.
-    cls = (count[journey] - 1) * MAX_TOUCHES + pos
+    cls = ((count[journey] - 1) * MAX_TOUCHES + pos).astype(np.int32)
     channel = np.searchsorted(_CHANNEL_CDF, cls + rng.random(len(journey)), side="right") - cls * len(CHANNELS)
-    channel = np.minimum(channel, len(CHANNELS) - 1)
-    mask = np.bitwise_or.reduceat(np.left_shift(1, channel), starts)
+    channel = np.minimum(channel, len(CHANNELS) - 1).astype(np.int8)
+    mask = np.bitwise_or.reduceat(np.left_shift(np.int64(1), channel), starts)
     return {"count": count, "journey": journey, "pos": pos, "channel": channel, "mask": mask}
 
 
@@ -340,7 +340,9 @@ def make_marketing(ctx, customers, orders, order_lines, shipments, returns, tick
     # `gap + spread` before the anchor, the last `gap` before it, the others in between.
     jt = j["journey"]
     frac = np.where(total > 0, run / np.where(total > 0, total, 1.0), 1.0)
+    del steps, run, total
     at = anchor[jt] - 30 * US - gap[jt] - ((1 - frac) * spread[jt]).astype(np.int64)
+    del frac
     ch = j["channel"]
 
     touch_cust = cust_ids[cust_row[jt]]
@@ -473,7 +475,8 @@ def _media_spend(rng, campaigns: pd.DataFrame, camp: np.ndarray, at: np.ndarray,
     """Spend per campaign and month: its touches at the channel's cost per touch (give or take 15%),
     and a seasonal campaign's production cost in its first month."""
     months = pd.date_range(ctx.start.normalize(), ctx.end.normalize(), freq="MS")
-    m_idx = (pd.DatetimeIndex(from_us(at)).year - months[0].year) * 12 + pd.DatetimeIndex(from_us(at)).month - 1
+    first_month = np.datetime64(months[0], "M").astype(np.int64)
+    m_idx = at.astype("datetime64[us]").astype("datetime64[M]").astype(np.int64) - first_month
     ids = campaigns["campaign_id"].to_numpy()
     c_idx = pd.Index(ids).get_indexer(camp)
     cell = c_idx * len(months) + np.clip(m_idx, 0, len(months) - 1)
