@@ -5,14 +5,17 @@ Importing this package registers every table's schema and generator. Build with
 """
 
 from cxlabs.world import (  # noqa: F401  (registers tables)
+    aftercare,
     commerce,
     contact_centre,
     data_protection,
     digital,
     experiments,
+    finance,
     identity_review,
     inventory,
     journeys,
+    marketing,
     offers,
     operating_model,
     people,
