@@ -386,7 +386,12 @@ def read_argument(ref, folder: Path):
 # ---- the kernel's side of grading -------------------------------------------------------------
 
 def run_case(function, case: dict, folder: Path) -> dict:
-    """Call ``function`` on one graded case; return what to send: an answer or what went wrong."""
+    """Call ``function`` on one graded case; return what to send: an answer or what went wrong.
+
+    The case's inputs are in ``folder``, or in the folder its ``dir`` names (inputs shared by
+    every learner's plan).
+    """
+    folder = Path(case.get("dir") or folder)
     args = [read_argument(a, folder) for a in case["args"]]
     kwargs = {k: read_argument(v, folder) for k, v in case.get("kwargs", {}).items()}
     try:
