@@ -146,6 +146,15 @@ def prepare_sandbox(base: Path, shared: dict, uid: int, memory_mib: int = 3072,
     # With variants the learner's world comes per submission; without it, cxlabs.load in the
     # sandbox would ask for a learner id and load nothing.
     data = {"CXLABS_DATA_DIR": shared["world"]} if shared.get("world") else {}
+    import site
+
+    import cxlabs
+
+    # The kernel imports the cxlabs the grader runs (bound read-only above), also when it is
+    # not installed in the environment (a checkout on PYTHONPATH, a second worktree).
+    package_root = str(Path(cxlabs.__file__).resolve().parent.parent)
+    if package_root not in site.getsitepackages():
+        data["PYTHONPATH"] = package_root
     box = {"python": sys.executable, "bwrap": bwrap, "ro_binds": sandbox_binds(shared), "uid": uid,
            "memory_mib": memory_mib, "cpu_seconds": int(cpu_seconds),
            "env": {**data, "CXLABS_MPL_CACHE": shared["mpl"],
