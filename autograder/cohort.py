@@ -227,10 +227,12 @@ class Worker:
         app.force, app.create_student = True, True
         t0 = time.time()
         outcome = capture_log(app)
-        print(f"{student}: prepared in {t0 - started:.2f} s, nbgrader autograde {time.time() - t0:.2f} s",
+        last = SandboxedAutograde.last
+        own = (f" (own world and graded cases: {last['learner_seconds']:.2f} s)"
+               if last.get("variant_seed") is not None else "")
+        print(f"{student}: prepared in {t0 - started:.2f} s, nbgrader autograde {time.time() - t0:.2f} s{own}",
               file=sys.stderr, flush=True)
 
-        last = SandboxedAutograde.last
         result["variant_seed"] = last.get("variant_seed")
         kernel, death = last.get("kernel", {}), last.get("kernel_death", {})
         incidents += last.get("incidents", [])

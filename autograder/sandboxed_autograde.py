@@ -339,7 +339,9 @@ class SandboxedAutograde(Execute):
     def preprocess(self, nb, resources=None, km=None):
         lab_id = self.grading_lab or resources["nbgrader"]["assignment"]
         Run.ensure(lab_id, self.memory_mib, self.time_limit)
+        started = time.perf_counter()
         plan, extra, seed = Run.for_student(resources["nbgrader"].get("student"))
+        learner_seconds = time.perf_counter() - started
         self.kernel_name = sandbox.KERNEL_NAME
         self.incidents: list[str] = []
         self.kernel_death: dict = {}
@@ -387,7 +389,7 @@ class SandboxedAutograde(Execute):
         self._decide(nb, plan, exports, kernel)
         SandboxedAutograde.last = {"incidents": list(dict.fromkeys(self.incidents)),
                                    "kernel_death": dict(self.kernel_death), "kernel": kernel,
-                                   "variant_seed": seed}
+                                   "variant_seed": seed, "learner_seconds": round(learner_seconds, 3)}
         return nb, resources
 
     def _note_incidents(self, nb) -> None:

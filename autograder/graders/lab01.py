@@ -245,11 +245,16 @@ def _raci_fixed():
 def _kpi_ref(k: pd.DataFrame) -> pd.DataFrame:
     meta = k.drop_duplicates("kpi").set_index("kpi")
     sign = {"higher": 1, "lower": -1}
+    # one column per KPI, one row per month (computed per learner's world: kept cheap)
+    wide = None if k.duplicated(["kpi", "month"]).any() else k.pivot(index="month", columns="kpi", values="value")
     rows = []
     for kpi in meta.index[meta["kind"] == "team_kpi"]:
         for out in meta.index[meta["kind"] == "customer_outcome"]:
-            pair = (k.loc[k["kpi"] == kpi, ["month", "value"]]
-                    .merge(k.loc[k["kpi"] == out, ["month", "value"]], on="month"))
+            if wide is not None:
+                pair = wide[[kpi, out]].dropna().set_axis(["value_x", "value_y"], axis=1)
+            else:  # a month twice for one KPI: every pairing of its rows, as a join gives
+                pair = (k.loc[k["kpi"] == kpi, ["month", "value"]]
+                        .merge(k.loc[k["kpi"] == out, ["month", "value"]], on="month"))
             r = np.corrcoef(pair["value_x"], pair["value_y"])[0, 1]
             rows.append((kpi, out, r, r * sign[meta.at[kpi, "better"]] * sign[meta.at[out, "better"]]))
     ref = pd.DataFrame(rows, columns=["kpi", "outcome", "r", "alignment"])
