@@ -13,7 +13,10 @@ submitted notebook it
 2. right after each graded exercise's test cell, runs one extra cell in that kernel: it calls the learner's
    function on the exercise's graded inputs (the learner's world, a grading world nobody has
    seen, hand-made boundary records: ``autograder/graders/<lab>.py``) and sends back what it
-   returned, as data (:mod:`cxlabs.answers`). Those cells are removed afterwards;
+   returned, as data (:mod:`cxlabs.answers`). Those cells are removed afterwards. When every
+   learner has their own world (variants, :mod:`cxlabs.variants`), "the learner's world" is
+   that learner's, built once per learner and bound into their sandbox only
+   (:meth:`Run.for_student`);
 3. decides every exercise **in this process** (:func:`grading.verdict`), which never imports or
    runs learner code, and writes the verdict as the output of the exercise's test cell: a
    ``✓`` line for full points, an error with the failing property in words for none.

@@ -118,6 +118,7 @@ def ensure_world(folder: Path | None = None, seed: int | None = None) -> Path:
     A missing world is built from ``seed``; by default the learner's variant seed when
     ``folder`` is the learner's variant, else ``$CXLABS_SEED`` (default 42).
     """
+    seed = None if seed is None else int(seed)
     variant = False
     if folder is None:
         folder, variant_seed = _location()
@@ -129,7 +130,7 @@ def ensure_world(folder: Path | None = None, seed: int | None = None) -> Path:
     with _build_lock(folder):
         if _is_complete(folder):  # another process built it while we waited
             return folder
-        seed = int(os.environ.get("CXLABS_SEED", DEFAULT_SEED)) if seed is None else int(seed)
+        seed = int(os.environ.get("CXLABS_SEED", DEFAULT_SEED)) if seed is None else seed
         if variant:
             print(f"cxlabs: building your own company's data (variant {seed}) in {folder}; "
                   f"about 5 seconds, once. Every learner in this course has a company of "
