@@ -136,6 +136,10 @@ def prepare_sandbox(base: Path, shared: dict, uid: int, memory_mib: int = 3072,
 
     Returns the folder to put on ``JUPYTER_PATH`` (it holds the sandbox kernelspec).
     """
+    import site
+
+    import cxlabs
+
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SystemExit("Grading runs learners' code in a bubblewrap sandbox, and `bwrap` is not "
@@ -149,10 +153,6 @@ def prepare_sandbox(base: Path, shared: dict, uid: int, memory_mib: int = 3072,
     # With variants the learner's world comes per submission; without it, cxlabs.load in the
     # sandbox would ask for a learner id and load nothing.
     data = {"CXLABS_DATA_DIR": shared["world"]} if shared.get("world") else {}
-    import site
-
-    import cxlabs
-
     # The kernel imports the cxlabs the grader runs (bound read-only above), also when it is
     # not installed in the environment (a checkout on PYTHONPATH, a second worktree).
     package_root = str(Path(cxlabs.__file__).resolve().parent.parent)

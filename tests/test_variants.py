@@ -470,3 +470,24 @@ def test_hub_does_not_point_learners_at_one_world_with_variants(monkeypatch, tmp
     hub = PyFileConfigLoader("jupyterhub_config.py", path=str(REPO / "autograder")).load_config()
     assert "CXLABS_DATA_DIR" not in hub.Spawner.environment
     assert hub.Spawner.environment["CXLABS_VARIANTS"] == "1"
+
+
+def test_the_sandbox_takes_only_extra_read_only_folders_and_cxlabs_variables(tmp_path):
+    """What a submission may add to its sandbox (CXLABS_SANDBOX_EXTRA): nothing else."""
+    sys.path.insert(0, str(REPO / "autograder"))
+    import sandbox
+
+    cfg = {"ro_binds": ["/opt/python"], "env": {"CXLABS_MPL_CACHE": "/m"}}
+    world = tmp_path / "variant-1"
+    world.mkdir()
+    out = sandbox.with_extra(cfg, {"ro_binds": [str(world)], "env": {"CXLABS_DATA_DIR": str(world)}})
+    assert out["ro_binds"] == ["/opt/python", str(world)]
+    assert out["env"] == {"CXLABS_MPL_CACHE": "/m", "CXLABS_DATA_DIR": str(world)}
+    assert cfg["ro_binds"] == ["/opt/python"], "the worker's own configuration is not changed"
+    (tmp_path / "file").write_text("x")
+    for bad in ({"ro_binds": ["relative/path"]}, {"ro_binds": ["/"]}, {"ro_binds": [str(tmp_path / "file")]},
+                {"ro_binds": [str(tmp_path / "missing")]}, {"ro_binds": [f"{world}/../variant-1"]},
+                {"env": {"LD_PRELOAD": "/evil.so"}}, {"env": {"CXLABS_X": 1}}, {"rw_binds": [str(world)]},
+                {"ro_binds": str(world)}):
+        with pytest.raises(SystemExit):
+            sandbox.with_extra(cfg, bad)
