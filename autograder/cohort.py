@@ -227,10 +227,13 @@ class Worker:
         app.force, app.create_student = True, True
         t0 = time.time()
         outcome = capture_log(app)
-        print(f"{student}: prepared in {t0 - started:.2f} s, nbgrader autograde {time.time() - t0:.2f} s",
+        last = SandboxedAutograde.last
+        own = (f" (own world and graded cases: {last['learner_seconds']:.2f} s)"
+               if last.get("variant_seed") is not None else "")
+        print(f"{student}: prepared in {t0 - started:.2f} s, nbgrader autograde {time.time() - t0:.2f} s{own}",
               file=sys.stderr, flush=True)
 
-        last = SandboxedAutograde.last
+        result["variant_seed"] = last.get("variant_seed")
         kernel, death = last.get("kernel", {}), last.get("kernel_death", {})
         incidents += last.get("incidents", [])
         if kernel.get("deadline"):
@@ -363,6 +366,7 @@ class Row:
     reason: str = "not graded"
     seconds: float = 0.0
     manual_pending: int = 0
+    variant_seed: int | None = None  # the learner's own world, when every learner has one
     extra: dict = field(default_factory=dict)
 
 
@@ -502,7 +506,7 @@ def row_from_gradebook(gb, lab: str, result: dict, seconds: float) -> Row:
     pending = sum(1 for nb in sub.notebooks for g in nb.grades if g.needs_manual_grade)
     return Row(student=result["student"], score=float(sub.score), max_score=float(sub.max_score),
                status=result["status"], reason=result.get("reason", ""), seconds=seconds,
-               manual_pending=pending)
+               manual_pending=pending, variant_seed=result.get("variant_seed"))
 
 
 def print_table(rows: list[Row], out=sys.stdout) -> None:
@@ -519,10 +523,11 @@ def write_csv(rows: list[Row], path: Path) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["student", "score", "max_score", "status", "reason", "manual_pending",
-                         "seconds"])
+                         "seconds", "variant_seed"])
         for r in rows:
             writer.writerow([r.student, f"{r.score:g}", f"{r.max_score:g}", r.status, r.reason,
-                             r.manual_pending, f"{r.seconds:.1f}"])
+                             r.manual_pending, f"{r.seconds:.1f}",
+                             "" if r.variant_seed is None else r.variant_seed])
 
 
 def grade_cohort(lab: str, workers: int | None = None, time_limit: float = 300.0,
@@ -588,6 +593,9 @@ def _grade_cohort(lab, pool, scratch, time_limit, memory_mib, cell_timeout, stud
         from sandboxed_autograde import prepare_sandbox, prepare_shared
 
         shared = prepare_shared(lab, scratch / "shared")
+        if shared["variants"]:
+            say(f"every learner has their own world: built once each in {shared['worlds']} "
+                "(kept for regrades), graded on it and on the grading world")
         uid_base = int(os.environ.get("CXLABS_SANDBOX_UID", "61000"))
         for i in range(min(workers, len(subs))):
             base = scratch / f"w{i}"

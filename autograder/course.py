@@ -6,6 +6,10 @@
     python autograder/course.py readme [--check]    rewrite the README's lab list from the manifest
     python autograder/course.py export [LAB ...] [--out FILE]
                                                     grades of every student as a CSV an LMS can import
+    python autograder/course.py variants [STUDENT ...]
+                                                    build every learner's own world ahead of grading
+    python autograder/course.py memo-figures LAB [--student ID ...] [--out FILE]
+                                                    a page of each learner's reference figures for the memo
 
 Every nbgrader call runs from ``autograder/`` so ``autograder/nbgrader_config.py`` applies.
 """
@@ -127,7 +131,42 @@ def course_config(root: Path = REPO):
 
 
 EXPORT_COLUMNS = ["student_id", "lms_user_id", "lab", "score", "max_score", "late", "status",
-                  "submitted_at"]
+                  "submitted_at", "variant_seed"]
+
+
+def _grading():
+    """``autograder/grading.py`` (instructor-only), imported from this folder."""
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    import grading
+
+    return grading
+
+
+def graded_variant(root: Path, lab_id: str, student: str) -> int | None:
+    """The variant seed a submission was graded with (recorded in its autograded notebook)."""
+    import json
+
+    folder = root / course_config(root).CourseDirectory.autograded_directory / student / lab_id
+    for path in sorted(folder.glob("*.ipynb")) if folder.is_dir() else []:
+        try:
+            seed = json.loads(path.read_text(encoding="utf-8"))["metadata"]["cxlabs"]["variant_seed"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if isinstance(seed, int):
+            return seed
+    return None
+
+
+def variant_of(root: Path, lab_id: str, student: str) -> str:
+    """The ``variant_seed`` column: the seed the submission was graded with, else (variants on)
+    the learner's seed; empty when everyone has the one world."""
+    from cxlabs import variants
+
+    seed = graded_variant(root, lab_id, student)
+    if seed is None and variants.enabled():
+        seed = variants.seed_for(student)
+    return "" if seed is None else str(seed)
 
 
 def grade_rows(root: Path = REPO, ids: list[str] | None = None) -> list[dict]:
@@ -138,7 +177,8 @@ def grade_rows(root: Path = REPO, ids: list[str] | None = None) -> list[dict]:
     status ``missing``. ``score`` is the total after any late penalty nbgrader applied;
     ``late`` is 1 when the submission's timestamp is after the lab's due date (plus the
     student's extension, if any); ``status`` is ``graded``, ``needs_grading`` (a memo is not
-    graded yet: its points are not in ``score``) or ``missing``.
+    graded yet: its points are not in ``score``) or ``missing``; ``variant_seed`` is the
+    learner's own world when every learner has one (:func:`variant_of`), else empty.
     """
     from nbgrader.api import MissingEntry
 
@@ -156,7 +196,8 @@ def grade_rows(root: Path = REPO, ids: list[str] | None = None) -> list[dict]:
             max_score = gb.find_assignment(lab_id).max_score
             for student in students:
                 row = {"student_id": student.id, "lms_user_id": student.lms_user_id or "",
-                       "lab": lab_id, "max_score": _points(max_score)}
+                       "lab": lab_id, "max_score": _points(max_score),
+                       "variant_seed": variant_of(root, lab_id, student.id)}
                 try:
                     sub = gb.find_submission(lab_id, student.id)
                 except MissingEntry:
@@ -189,6 +230,146 @@ def export(root: Path = REPO, ids: list[str] | None = None, out: str | Path = "-
         writer.writeheader()
         writer.writerows(rows)
     return rows
+
+
+# ---- every learner their own world: build ahead, and the memo figures page ---------------------
+
+def course_students(root: Path = REPO, lab_id: str | None = None) -> list[str]:
+    """The gradebook's students, and anyone with a submission (of ``lab_id``, or of any lab)."""
+    found = set()
+    url = course_config(root).CourseDirectory.db_url
+    if not url.startswith("sqlite:///") or Path(url[len("sqlite:///"):]).is_file():  # never create one
+        with open_gradebook(root) as gb:
+            found |= {s.id for s in gb.students}
+    submitted = root / course_config(root).CourseDirectory.submitted_directory
+    if submitted.is_dir():
+        found |= {d.name for d in submitted.iterdir() if d.is_dir()
+                  and (lab_id is None or (d / lab_id).is_dir())}
+    return sorted(found)
+
+
+def build_variants(students: list[str], jobs: int = 1) -> list[dict]:
+    """Build (or find) each learner's own world in the grader's cache; one row per learner."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    rows = []
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for row in pool.map(_build_one, students):
+            rows.append(row)
+            print(f"{row['student']:<20} variant {row['seed']:<16} {row['state']:<8} "
+                  f"{row['seconds']:5.1f} s  {row['folder']}", flush=True)
+    return rows
+
+
+def _build_one(student: str) -> dict:
+    import time
+
+    grading = _grading()
+    from cxlabs.variants import seed_for
+
+    seed = seed_for(student)
+    folder = grading.worlds_dir() / f"variant-{seed}"
+    existed = (folder / "world.json").is_file()
+    t0 = time.perf_counter()
+    folder, seed = grading.learner_world(student)
+    return {"student": student, "seed": seed, "folder": str(folder), "state": "cached" if existed else "built",
+            "seconds": time.perf_counter() - t0}
+
+
+def memo_rows(root: Path, lab_id: str, students: list[str] | None = None) -> tuple[list[dict], bool]:
+    """Per learner, the reference figures of their own world that the lab's memo rubric asks for.
+
+    Returns ``(rows, variants_on)``. With variants off there is one row, for everyone. Figures
+    are cached per lab and world in the grader's world cache, keyed on the code behind them.
+    """
+    import hashlib
+    import json
+
+    from cxlabs import variants
+    from cxlabs.loading import ensure_world
+
+    grading = _grading()
+    if grading.memo_function(lab_id) is None:
+        raise SystemExit(f"{lab_id} has no MEMO_FIGURES (autograder/graders/{lab_id}.py or {lab_id}_memo.py)")
+    key = hashlib.sha256(b"".join(p.read_bytes() for p in grading.memo_sources(lab_id))).hexdigest()[:12]
+    cache = grading.worlds_dir() / "memo-figures"
+    cache.mkdir(parents=True, exist_ok=True)
+
+    def figures(folder: Path, seed) -> dict:
+        path = cache / f"{lab_id}-{seed}-{key}.json"
+        if path.is_file():
+            return json.loads(path.read_text(encoding="utf-8"))
+        got = grading.memo_figures(lab_id, grading.World(folder, "learner"))
+        got = {k: v if isinstance(v, (int, float, str)) else str(v) for k, v in got.items()}
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(got), encoding="utf-8")
+        os.replace(tmp, path)
+        return got
+
+    if not variants.enabled():
+        folder = ensure_world()
+        seed = json.loads((folder / "world.json").read_text())["seed"]
+        return [{"student": "every learner", "seed": "", "figures": figures(folder, f"world{seed}")}], False
+    rows = []
+    for student in students if students is not None else course_students(root, lab_id):
+        folder, seed = grading.learner_world(student)
+        rows.append({"student": student, "seed": str(seed), "figures": figures(folder, seed)})
+    return rows, True
+
+
+def memo_page(root: Path, lab_id: str, students: list[str] | None = None, out: Path | None = None) -> Path:
+    """Write the memo figures page of ``lab_id`` (HTML, one row per learner); return its path."""
+    import datetime as dt
+    import html
+
+    import nbformat
+
+    from cxlabs.course import lab
+
+    rows, on = memo_rows(root, lab_id, students)
+    item = lab(lab_id)
+    rubric = ""
+    source = root / "solutions" / item.path
+    if source.is_file():
+        for cell in nbformat.read(source, as_version=4).cells:
+            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "memo_task":
+                rubric = cell.source
+    labels = list(dict.fromkeys(k for r in rows for k in r["figures"]))
+    esc = html.escape
+    head = "".join(f"<th>{esc(x)}</th>" for x in ["learner", "variant", *labels])
+    body = "\n".join(
+        "<tr>" + "".join(f"<td>{esc(str(x))}</td>" for x in
+                         [r["student"], r["seed"], *[r["figures"].get(k, "") for k in labels]]) + "</tr>"
+        for r in rows)
+    note = ("Every learner has their own company (variants on): each row is computed on that learner's "
+            "own world, the one their notebook loaded and was graded on." if on else
+            "Variants are off: every learner has the same company, so one row holds for all.")
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{esc(lab_id)}: memo figures per learner</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 1.5rem; }}
+table {{ border-collapse: collapse; font-size: 0.85rem; }}
+th, td {{ border: 1px solid #ccc; padding: 0.3rem 0.5rem; vertical-align: top; text-align: left; }}
+th {{ background: #f3f3f3; position: sticky; top: 0; }}
+tr:nth-child(even) td {{ background: #fafafa; }}
+td:first-child {{ font-weight: 600; white-space: nowrap; }}
+pre {{ white-space: pre-wrap; background: #f7f7f7; padding: 0.8rem; max-width: 60rem; }}
+</style></head><body>
+<h1>{esc(lab_id)}: {esc(item.title)} — memo figures per learner</h1>
+<p>{esc(note)} Check the numbers a memo quotes against its learner's row; a memo that quotes
+another learner's figures was not written from the learner's own work. Written
+{dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")} by <code>python autograder/course.py memo-figures {esc(lab_id)}</code>.</p>
+<details><summary>The memo task and rubric</summary><pre>{esc(rubric)}</pre></details>
+<table><thead><tr>{head}</tr></thead>
+<tbody>
+{body}
+</tbody></table>
+</body></html>
+"""
+    out = Path(out) if out else root / "autograder" / "work" / f"memo-figures-{lab_id}.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    return out
 
 
 def readme(check: bool = False) -> int:
@@ -224,6 +405,13 @@ def main(argv: list[str] | None = None) -> int:
     e = sub.add_parser("export", help="grades of every student as a CSV an LMS can import")
     e.add_argument("labs", nargs="*", help="lab ids (default: every manifest lab in the gradebook)")
     e.add_argument("--out", default="grades.csv", help="CSV file to write, or - for standard output")
+    v = sub.add_parser("variants", help="build every learner's own world ahead of grading (variants on)")
+    v.add_argument("students", nargs="*", help="student ids (default: the gradebook's and submitted ones)")
+    v.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="builds at a time (default: cores)")
+    f = sub.add_parser("memo-figures", help="a page of each learner's reference figures for the memo")
+    f.add_argument("lab", help="lab id, e.g. lab01")
+    f.add_argument("--student", action="append", dest="students", help="only these learners (repeatable)")
+    f.add_argument("--out", default=None, help="HTML file (default autograder/work/memo-figures-LAB.html)")
     args = parser.parse_args(argv)
     root = Path(os.environ.get("CXLABS_COURSE_ROOT", REPO)).resolve()  # as nbgrader_config.py
     if args.command == "release":
@@ -240,6 +428,19 @@ def main(argv: list[str] | None = None) -> int:
         setup(root)
     elif args.command == "readme":
         return readme(check=args.check)
+    elif args.command == "variants":
+        from cxlabs import variants
+
+        if not variants.enabled():
+            print("Variants are off ([variants] enabled in src/cxlabs/course.toml, or CXLABS_VARIANTS=1): "
+                  "every learner has the same world; nothing to build.", file=sys.stderr)
+            return 1
+        students = args.students or course_students(root)
+        rows = build_variants(students, args.jobs)
+        print(f"{len(rows)} learners' worlds in {_grading().worlds_dir()}")
+    elif args.command == "memo-figures":
+        path = memo_page(root, args.lab, args.students, args.out)
+        print(f"memo figures of {args.lab} written to {path}")
     elif args.command == "export":
         rows = export(root, ids=args.labs or None, out=args.out)
         if args.out != "-":

@@ -168,16 +168,35 @@ def grading_world(cache_dir: Path) -> Path:
     from cxlabs.loading import ensure_world
 
     seed = grading_seed()
-    folder = Path(cache_dir) / f"grading-world-{seed}-{generator_version()}"
-    old = os.environ.get("CXLABS_SEED")
-    os.environ["CXLABS_SEED"] = str(seed)
-    try:
-        return ensure_world(folder)
-    finally:
-        if old is None:
-            os.environ.pop("CXLABS_SEED", None)
-        else:
-            os.environ["CXLABS_SEED"] = old
+    return ensure_world(Path(cache_dir) / f"grading-world-{seed}-{generator_version()}", seed=seed)
+
+
+def worlds_dir() -> Path:
+    """Where the grader keeps the worlds it builds: ``$CXLABS_WORLDS_DIR``, else
+    ``autograder/work/worlds`` (the grading world, and each learner's variant)."""
+    return Path(os.environ.get("CXLABS_WORLDS_DIR") or HERE / "work" / "worlds")
+
+
+def learner_world(student: str, cache_dir: Path | None = None) -> tuple[Path, int]:
+    """The world ``student`` worked on, when every learner has their own: ``(folder, seed)``.
+
+    Built once per learner under ``cache_dir`` (default :func:`worlds_dir`) from the same seed
+    the learner's own ``cxlabs.load`` used (:func:`cxlabs.variants.seed_for`), so the learner
+    and the grader read the same bytes; kept for regrades. The folder is left readable by the
+    sandbox's unprivileged user, which reads it in place.
+    """
+    from cxlabs.loading import ensure_world
+    from cxlabs.variants import seed_for
+
+    seed = seed_for(student)
+    if seed == grading_seed():  # never in practice (48-bit seeds); never let it leak the grading world
+        raise RuntimeError(f"learner {student!r} has the grading world's seed: change CXLABS_GRADING_SEED")
+    folder = ensure_world(Path(cache_dir or worlds_dir()) / f"variant-{seed}-{generator_version()}", seed=seed)
+    for path in [folder, *folder.iterdir()]:
+        mode = 0o755 if path.is_dir() else 0o644
+        if path.stat().st_mode & 0o777 != mode:
+            os.chmod(path, mode)
+    return folder, seed
 
 
 @cache
@@ -186,12 +205,93 @@ def grader_module(lab_id: str):
     path = GRADERS / f"{lab_id}.py"
     if not path.is_file():
         raise FileNotFoundError(f"no grader for {lab_id}: {path} is missing")
+    return _import_by_path(f"cxlabs_grader_{lab_id}", path)
+
+
+@cache
+def _import_by_path(name: str, path: Path):
     if str(HERE) not in sys.path:
         sys.path.insert(0, str(HERE))
-    spec = importlib.util.spec_from_file_location(f"cxlabs_grader_{lab_id}", path)
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# ---- memo figures: what a person grading a memo checks its numbers against ---------------------
+
+def memo_function(lab_id: str) -> Callable[[World], dict] | None:
+    """``MEMO_FIGURES(world)`` of a lab: from its grader module, else from
+    ``graders/<lab_id>_memo.py`` (labs whose grader is not written yet); None if neither."""
+    if has_grader(lab_id) and hasattr(grader_module(lab_id), "MEMO_FIGURES"):
+        return grader_module(lab_id).MEMO_FIGURES
+    path = GRADERS / f"{lab_id}_memo.py"
+    if not path.is_file():
+        return None
+    return _import_by_path(f"cxlabs_memo_{lab_id}", path).MEMO_FIGURES
+
+
+def memo_sources(lab_id: str) -> list[Path]:
+    """The files a lab's memo figures are computed from (a cache of figures is keyed on them)."""
+    from cxlabs.course import lab
+
+    paths = [GRADERS / f"{lab_id}.py", GRADERS / f"{lab_id}_memo.py", HERE / "grading.py",
+             HERE.parent / "solutions" / lab(lab_id).path]
+    return [p for p in paths if p.is_file()]
+
+
+def memo_figures(lab_id: str, world: World) -> dict[str, object]:
+    """The reference figures of ``world`` that the lab's memo rubric asks about, in rubric order.
+
+    Values are numbers or short text; a figure that cannot be computed on this world is
+    reported as text saying so, never left out, so every learner's row has the same columns.
+    """
+    function = memo_function(lab_id)
+    if function is None:
+        return {}
+    return dict(function(world))
+
+
+def solution_namespace(lab_id: str, world: World, cells: Sequence[str]) -> dict:
+    """The instructor's solution notebook, partly run as Python on ``world``: its cells with
+    these ``grade_id`` s and every answer cell, in notebook order (no plots, no output).
+
+    For memo figures that follow the lab's own pipeline (the model memo's numbers come from
+    it). Runs instructor code only, in this process, with ``cxlabs.load`` reading ``world``.
+    """
+    import contextlib
+    import io
+
+    import matplotlib
+    import nbformat
+
+    from cxlabs.course import lab
+
+    matplotlib.use("Agg")
+    nb = nbformat.read(HERE.parent / "solutions" / lab(lab_id).path, as_version=4)
+    wanted = set(cells)
+    namespace: dict = {"__name__": f"cxlabs_solution_{lab_id}"}
+    old = os.environ.get("CXLABS_DATA_DIR")
+    os.environ["CXLABS_DATA_DIR"] = str(world.folder)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            for cell in nb.cells:
+                meta = cell.get("metadata", {}).get("nbgrader", {})
+                grade_id = meta.get("grade_id", "")
+                if cell.cell_type != "code" or not (grade_id in wanted or (
+                        meta.get("solution") and grade_id.endswith("_answer"))):
+                    continue
+                source = cell.source.split("### BEGIN HIDDEN TESTS")[0]
+                exec(compile(source, f"solutions/{lab_id}:{grade_id}", "exec"), namespace)
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+        if old is None:
+            os.environ.pop("CXLABS_DATA_DIR", None)
+        else:
+            os.environ["CXLABS_DATA_DIR"] = old
+    return namespace
 
 
 def exercises(lab_id: str) -> list[Graded]:
@@ -213,44 +313,78 @@ class Plan:
     folder: Path
     cases: dict[str, list[tuple[str, Case, str]]]  # cell -> [(case id, case, world label)]
     functions: dict[str, str]                       # cell -> function name
+    #: cell -> what the kernel reads for each case (its inputs' references), when written
+    inputs: dict[str, list[dict]] = field(default_factory=dict)
 
     def plan_file(self, cell: str) -> Path:
         return self.folder / f"{cell}.json"
 
 
-def build_plan(lab_id: str, worlds: Sequence[World], folder: Path | None = None) -> Plan:
+def build_plan(lab_id: str, worlds: Sequence[World], folder: Path | None = None, *,
+               first_world: int = 0, fixed: bool = True) -> Plan:
     """Compute every case of ``lab_id`` on ``worlds``; write the inputs to ``folder`` if given.
 
     The checks (and so the references) stay in this process; ``folder`` gets only the
     inputs and one JSON plan per exercise, which the kernel reads.
+
+    For plans put together per learner (:func:`learner_plan`), ``first_world`` numbers the
+    worlds' cases from that index (case ids ``w<index>c<n>``) and ``fixed=False`` leaves the
+    hand-made cases out.
     """
     cases: dict[str, list] = {}
     functions: dict[str, str] = {}
+    inputs: dict[str, list[dict]] = {}
     if folder is not None:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
     for graded in exercises(lab_id):
         items = []
-        for w, world in enumerate(worlds):
+        for w, world in enumerate(worlds, start=first_world):
             for i, case in enumerate(graded.on_world(world) if graded.on_world else []):
                 items.append((f"w{w}c{i}", case, world.label))
-        for i, case in enumerate(graded.fixed() if graded.fixed else []):
+        for i, case in enumerate(graded.fixed() if fixed and graded.fixed else []):
             items.append((f"f{i}", case, "hand-made records"))
         cases[graded.cell], functions[graded.cell] = items, graded.function
         if folder is not None:
             from cxlabs.answers import write_argument
 
-            plan = {"function": graded.function, "cases": [
+            inputs[graded.cell] = [
                 {"id": cid, "args": [write_argument(a, folder, f"{graded.cell}_{cid}_a{j}")
                                      for j, a in enumerate(case.args)],
                  "kwargs": {k: write_argument(v, folder, f"{graded.cell}_{cid}_{k}")
                             for k, v in case.kwargs.items()}}
-                for cid, case, _ in items]}
+                for cid, case, _ in items]
+            plan = {"function": graded.function, "cases": inputs[graded.cell]}
             (folder / f"{graded.cell}.json").write_text(json.dumps(plan), encoding="utf-8")
     if folder is not None:
         for path in [folder, *folder.iterdir()]:
             os.chmod(path, 0o755 if path.is_dir() else 0o644)
-    return Plan(lab_id, folder or Path(), cases, functions)
+    return Plan(lab_id, folder or Path(), cases, functions, inputs)
+
+
+def learner_plan(shared: Plan, world: World, folder: Path | None = None) -> Plan:
+    """One learner's plan: the cases on their own ``world``, then ``shared``'s cases.
+
+    ``shared`` is built once for everyone with ``build_plan(lab, [grading world], folder,
+    first_world=1)``: the grading world and the hand-made records. Only the learner's own
+    cases are computed here (and, with ``folder``, written there with one JSON plan per
+    exercise whose shared cases point at ``shared.folder``), so the case ids and their order
+    are those of ``build_plan(lab, [world, grading world])``.
+    """
+    if folder is not None and not shared.inputs:  # built in another process: read what it wrote
+        shared.inputs = {cell: json.loads(shared.plan_file(cell).read_text(encoding="utf-8"))["cases"]
+                         for cell in shared.functions}
+    own = build_plan(shared.lab_id, [world], folder, fixed=False)
+    cases = {cell: own.cases.get(cell, []) + items for cell, items in shared.cases.items()}
+    plan = Plan(shared.lab_id, own.folder, cases, dict(shared.functions))
+    if folder is not None:
+        for cell, function in shared.functions.items():
+            there = [{**case, "dir": str(shared.folder)} for case in shared.inputs.get(cell, [])]
+            plan.inputs[cell] = own.inputs.get(cell, []) + there
+            (own.folder / f"{cell}.json").write_text(
+                json.dumps({"function": function, "cases": plan.inputs[cell]}), encoding="utf-8")
+            os.chmod(own.folder / f"{cell}.json", 0o644)
+    return plan
 
 
 # ---- verdicts ------------------------------------------------------------------------------------

@@ -25,13 +25,17 @@ Everything site-specific comes from the environment of the hub process:
                             (password in the grader account's ``~/.pgpass``)
 ``CXLABS_EXCHANGE``         shared exchange directory, default ``/srv/nbgrader/exchange``
 ``CXLABS_DATA_DIR``         the course's data, built once with ``cxlabs data build --out``,
-                            default ``/srv/cxlabs/world``
+                            default ``/srv/cxlabs/world``; not given to learners when every
+                            learner has their own world (variants, below)
+``CXLABS_VARIANTS``         ``1`` or ``0``: every learner their own world, overriding
+                            ``[variants] enabled`` of ``src/cxlabs/course.toml``
 ``CXLABS_GRADER_HOME``      the grader account's home, default ``/home/grader-cxlabs``
 ==========================  ==========================================================
 """
 
 import csv
 import os
+import tomllib
 from pathlib import Path
 
 c = get_config()  # noqa: F821  (injected by traitlets when JupyterHub loads this file)
@@ -52,6 +56,24 @@ shared_env = {
     "CXLABS_EXCHANGE": os.environ.get("CXLABS_EXCHANGE", "/srv/nbgrader/exchange"),
     "CXLABS_DATA_DIR": os.environ.get("CXLABS_DATA_DIR", "/srv/cxlabs/world"),
 }
+
+
+def variants_on() -> bool:
+    """Every learner their own world? ``$CXLABS_VARIANTS``, else the course manifest."""
+    value = os.environ.get("CXLABS_VARIANTS")
+    if value is not None:
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    manifest = Path(__file__).resolve().parent.parent / "src" / "cxlabs" / "course.toml"
+    return bool(tomllib.loads(manifest.read_text(encoding="utf-8")).get("variants", {}).get("enabled"))
+
+
+# With variants, a learner's server must not be pointed at the one shared world: cxlabs builds
+# the learner's own (named by JUPYTERHUB_USER, their nbgrader student id) in their home on first use.
+learner_env = dict(shared_env)
+if variants_on():
+    del learner_env["CXLABS_DATA_DIR"]
+    if "CXLABS_VARIANTS" in os.environ:
+        shared_env["CXLABS_VARIANTS"] = learner_env["CXLABS_VARIANTS"] = "1"
 
 # Who may log in. The authenticator itself (PAM, OAuth, LTI, ...) is the site's choice.
 c.Authenticator.allowed_users = set(instructors) | set(students) | {GRADER}
@@ -97,6 +119,6 @@ c.JupyterHub.services = [
     }
 ]
 
-# Every learner's server sees the shared exchange and the course data.
-c.Spawner.environment = dict(shared_env)
+# Every learner's server sees the shared exchange and the course data (or, with variants, builds its own).
+c.Spawner.environment = learner_env
 c.Spawner.default_url = "/lab"

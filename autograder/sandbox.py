@@ -28,8 +28,11 @@ Usage (written into a kernelspec by ``cohort.py``)::
 
 Per submission, the grader sets ``CXLABS_SANDBOX_WORKDIR`` (the submission's files),
 ``CXLABS_SANDBOX_RUNTIME`` (a new, empty folder for the connection file and sockets),
-``CXLABS_SANDBOX_DEADLINE`` (Unix time) and ``CXLABS_SANDBOX_STATUS`` (a JSON file this
-launcher writes when the kernel ends: its exit status and whether the deadline killed it).
+``CXLABS_SANDBOX_DEADLINE`` (Unix time), ``CXLABS_SANDBOX_STATUS`` (a JSON file this
+launcher writes when the kernel ends: its exit status and whether the deadline killed it)
+and, when every learner has their own world, ``CXLABS_SANDBOX_EXTRA``: JSON with more
+read-only folders for this submission only (``ro_binds``: the learner's world and graded
+inputs) and ``CXLABS_*`` variables for the kernel (``env``). See :func:`with_extra`.
 This file only uses the standard library: it starts before any heavy import.
 """
 
@@ -160,6 +163,26 @@ def bwrap_command(cfg: dict, command: list[str], workdir: str | None, as_root: b
     return cmd + command
 
 
+def with_extra(cfg: dict, extra: dict) -> dict:
+    """``cfg`` with one submission's extra read-only folders and ``CXLABS_*`` variables.
+
+    Only adds: each folder must be an existing directory given by its absolute, normal path
+    (never ``/``), bound read-only like the worker's own; variables must be named
+    ``CXLABS_*`` and hold text. Anything else stops the launch (``SystemExit``).
+    """
+    binds, env = extra.get("ro_binds", []), extra.get("env", {})
+    if set(extra) - {"ro_binds", "env"} or not isinstance(binds, list) or not isinstance(env, dict):
+        raise SystemExit("sandbox: CXLABS_SANDBOX_EXTRA holds something other than ro_binds and env")
+    for path in binds:
+        if (not isinstance(path, str) or not os.path.isabs(path) or os.path.normpath(path) != path
+                or path == "/" or not os.path.isdir(path)):
+            raise SystemExit(f"sandbox: extra folder {path!r} is not an absolute path to a directory")
+    for key, value in env.items():
+        if not (isinstance(key, str) and key.startswith("CXLABS_") and isinstance(value, str)):
+            raise SystemExit(f"sandbox: extra variable {key!r} is not a CXLABS_ variable with a text value")
+    return {**cfg, "ro_binds": [*cfg["ro_binds"], *binds], "env": {**cfg.get("env", {}), **env}}
+
+
 def _ancestors(path: str) -> list[str]:
     parts = os.path.abspath(path).split("/")[1:-1]
     return ["/" + "/".join(parts[:i]) for i in range(1, len(parts) + 1)]
@@ -206,6 +229,8 @@ def main(argv: list[str]) -> int:
     if os.path.dirname(runtime) != root and runtime != root:
         raise SystemExit(f"sandbox: runtime folder {runtime} is not inside {root}")
     cfg["runtime_dir"] = runtime
+    if os.environ.get("CXLABS_SANDBOX_EXTRA"):
+        cfg = with_extra(cfg, json.loads(os.environ["CXLABS_SANDBOX_EXTRA"]))
     private = os.path.join(runtime, "connection.json")
     with open(connection_file, "rb") as src, open(private, "wb") as dst:
         dst.write(src.read())

@@ -13,7 +13,10 @@ submitted notebook it
 2. right after each graded exercise's test cell, runs one extra cell in that kernel: it calls the learner's
    function on the exercise's graded inputs (the learner's world, a grading world nobody has
    seen, hand-made boundary records: ``autograder/graders/<lab>.py``) and sends back what it
-   returned, as data (:mod:`cxlabs.answers`). Those cells are removed afterwards;
+   returned, as data (:mod:`cxlabs.answers`). Those cells are removed afterwards. When every
+   learner has their own world (variants, :mod:`cxlabs.variants`), "the learner's world" is
+   that learner's, built once per learner and bound into their sandbox only
+   (:meth:`Run.for_student`);
 3. decides every exercise **in this process** (:func:`grading.verdict`), which never imports or
    runs learner code, and writes the verdict as the output of the exercise's test cell: a
    ``✓`` line for full points, an error with the failing property in words for none.
@@ -70,24 +73,39 @@ def _readable_copy(source: Path, target: Path) -> Path:
     return target
 
 
+LEARNER_LABEL = "your company's data"
+GRADING_LABEL = "a second company's data that you have not seen"
+
+
 def prepare_shared(lab_id: str, scratch: Path, learner_world: Path | None = None,
-                   cache_dir: Path | None = None) -> dict:
+                   cache_dir: Path | None = None, variants: bool | None = None) -> dict:
     """Worlds, graded inputs and matplotlib's cache for one lab, readable by the sandbox.
 
     Returns a dict of folders (``world``, ``grading_world``, ``plan``, ``mpl``) to bind
     read-only into every kernel. Built once per grading run and shared by every submission.
+
+    With ``variants`` (default: the course setting, :func:`cxlabs.variants.enabled`) every
+    learner has their own world: ``world`` is None, ``plan`` holds only the cases everyone
+    shares (the grading world's and the hand-made ones), and each submission gets its
+    learner's world and own cases from :meth:`Run.for_student`.
     """
+    from cxlabs import variants as course_variants
     from cxlabs.loading import ensure_world
 
     scratch = Path(scratch)
     scratch.mkdir(parents=True, exist_ok=True)
     os.chmod(scratch, 0o755)
-    cache_dir = Path(cache_dir or (HERE / "work" / "worlds"))
-    world = _readable_copy(ensure_world(learner_world), scratch / "world")
+    cache_dir = Path(cache_dir or grading.worlds_dir())
+    per_learner = course_variants.enabled() if variants is None else variants
     hidden = _readable_copy(grading.grading_world(cache_dir), scratch / "grading-world")
-    worlds = [grading.World(world, "your company's data"),
-              grading.World(hidden, "a second company's data that you have not seen")]
-    grading.build_plan(lab_id, worlds, scratch / "plan")
+    if per_learner:
+        world = None
+        grading.build_plan(lab_id, [grading.World(hidden, GRADING_LABEL)], scratch / "plan",
+                           first_world=1)
+    else:
+        world = _readable_copy(ensure_world(learner_world), scratch / "world")
+        worlds = [grading.World(world, LEARNER_LABEL), grading.World(hidden, GRADING_LABEL)]
+        grading.build_plan(lab_id, worlds, scratch / "plan")
     mpl = scratch / "matplotlib"
     mpl.mkdir(exist_ok=True)
     import subprocess
@@ -96,17 +114,22 @@ def prepare_shared(lab_id: str, scratch: Path, learner_world: Path | None = None
                    capture_output=True, env={**os.environ, "MPLCONFIGDIR": str(mpl), "MPLBACKEND": "Agg"})
     for path in [mpl, *mpl.rglob("*")]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
-    return {"lab": lab_id, "world": str(world), "grading_world": str(hidden),
-            "plan": str(scratch / "plan"), "mpl": str(mpl)}
+    return {"lab": lab_id, "world": None if world is None else str(world), "grading_world": str(hidden),
+            "plan": str(scratch / "plan"), "mpl": str(mpl), "variants": bool(per_learner),
+            "worlds": str(cache_dir)}
 
 
 def sandbox_binds(shared: dict) -> list[str]:
-    """Read-only folders a kernel needs: Python, the environment, cxlabs, worlds, inputs."""
+    """Read-only folders a kernel needs: Python, the environment, cxlabs, worlds, inputs.
+
+    With variants, the learner's world and own graded inputs are bound per submission
+    (:meth:`Run.for_student`), not here.
+    """
     import cxlabs
 
     binds = {sys.prefix, sys.base_prefix, str(Path(cxlabs.__file__).resolve().parent.parent),
              shared["world"], shared["grading_world"], shared["plan"], shared["mpl"]}
-    return sorted(p for p in binds if p != "/usr" and not p.startswith("/usr/"))
+    return sorted(p for p in binds if p and p != "/usr" and not p.startswith("/usr/"))
 
 
 def prepare_sandbox(base: Path, shared: dict, uid: int, memory_mib: int = 3072,
@@ -115,6 +138,10 @@ def prepare_sandbox(base: Path, shared: dict, uid: int, memory_mib: int = 3072,
 
     Returns the folder to put on ``JUPYTER_PATH`` (it holds the sandbox kernelspec).
     """
+    import site
+
+    import cxlabs
+
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise SystemExit("Grading runs learners' code in a bubblewrap sandbox, and `bwrap` is not "
@@ -125,9 +152,17 @@ def prepare_sandbox(base: Path, shared: dict, uid: int, memory_mib: int = 3072,
     os.chmod(base / "runtime", 0o711)
     passthrough = {k: v for k, v in os.environ.items()
                    if k in ("MPLBACKEND", "TZ", "PYTHONHASHSEED", "CXLABS_OUTPUT_LIMIT")}
+    # With variants the learner's world comes per submission; without it, cxlabs.load in the
+    # sandbox would ask for a learner id and load nothing.
+    data = {"CXLABS_DATA_DIR": shared["world"]} if shared.get("world") else {}
+    # The kernel imports the cxlabs the grader runs (bound read-only above), also when it is
+    # not installed in the environment (a checkout on PYTHONPATH, a second worktree).
+    package_root = str(Path(cxlabs.__file__).resolve().parent.parent)
+    if package_root not in site.getsitepackages():
+        data["PYTHONPATH"] = package_root
     box = {"python": sys.executable, "bwrap": bwrap, "ro_binds": sandbox_binds(shared), "uid": uid,
            "memory_mib": memory_mib, "cpu_seconds": int(cpu_seconds),
-           "env": {"CXLABS_DATA_DIR": shared["world"], "CXLABS_MPL_CACHE": shared["mpl"],
+           "env": {**data, "CXLABS_MPL_CACHE": shared["mpl"],
                    "MPLBACKEND": "Agg", **passthrough, **(env or {})}}
     (base / "sandbox.json").write_text(json.dumps(box, indent=1))
     spec = sandbox.kernelspec(sys.executable, str(base / "sandbox.json"))
@@ -138,23 +173,65 @@ def prepare_sandbox(base: Path, shared: dict, uid: int, memory_mib: int = 3072,
 # ---- one grading run's state (a cohort worker sets it; plain nbgrader gets it on first use) -----
 
 class Run:
-    """The sandbox and graded cases of the current process."""
+    """The sandbox and graded cases of the current process.
+
+    ``plan`` is every learner's plan when all share one world; with variants it holds only
+    the cases everyone shares, and :meth:`for_student` adds each learner's own.
+    """
 
     base: Path | None = None
     shared: dict | None = None
     plan: grading.Plan | None = None
     deadline_seconds: float | None = None
     counter = 0
+    #: learners' plans by seed, most recent last (a few: a regrade or a retry reuses them)
+    learners: dict[int, tuple[grading.Plan, Path]] = {}
+    KEEP_LEARNERS = 4
 
     @classmethod
     def configure(cls, base: Path, shared: dict, plan: grading.Plan | None = None,
                   deadline_seconds: float | None = None) -> None:
         cls.base, cls.shared, cls.deadline_seconds = Path(base), shared, deadline_seconds
-        worlds = [grading.World(shared["world"], "your company's data"),
-                  grading.World(shared["grading_world"], "a second company's data that you have not seen")]
-        cls.plan = plan or grading.build_plan(shared["lab"], worlds)
+        hidden = grading.World(shared["grading_world"], GRADING_LABEL)
+        if shared.get("variants"):
+            cls.plan = plan or grading.build_plan(shared["lab"], [hidden], first_world=1)
+        else:
+            cls.plan = plan or grading.build_plan(
+                shared["lab"], [grading.World(shared["world"], LEARNER_LABEL), hidden])
         cls.plan.folder = Path(shared["plan"])
+        for old_plan, _ in cls.learners.values():
+            shutil.rmtree(old_plan.folder, ignore_errors=True)
+        cls.learners = {}
         os.environ["JUPYTER_PATH"] = str(cls.base / "share")
+
+    @classmethod
+    def for_student(cls, student: str | None) -> tuple[grading.Plan, dict, int | None]:
+        """The plan to grade ``student`` with, what their sandbox adds, and their variant's seed.
+
+        Without variants: the shared plan, nothing, None. With variants: the learner's world
+        (built once and cached, :func:`grading.learner_world`), the cases on it with their
+        references (computed here, kept for the last few learners), and for the sandbox the
+        two extra read-only folders (their world and their graded inputs) and
+        ``CXLABS_DATA_DIR`` pointing at their world.
+        """
+        if not cls.shared.get("variants"):
+            return cls.plan, {}, None
+        if not student:
+            raise RuntimeError("every learner has their own world, and this submission has no student id")
+        folder, seed = grading.learner_world(student, Path(cls.shared["worlds"]))
+        if seed in cls.learners:
+            plan, _ = cls.learners.pop(seed)
+        else:
+            target = cls.base / "learners" / f"{cls.shared['lab']}-{seed}"
+            shutil.rmtree(target, ignore_errors=True)
+            plan = grading.learner_plan(cls.plan, grading.World(folder, LEARNER_LABEL), target)
+        cls.learners[seed] = (plan, folder)
+        while len(cls.learners) > cls.KEEP_LEARNERS:
+            old_plan, _ = cls.learners.pop(next(iter(cls.learners)))
+            shutil.rmtree(old_plan.folder, ignore_errors=True)
+        extra = {"ro_binds": [str(folder), str(plan.folder)],
+                 "env": {"CXLABS_DATA_DIR": str(folder), "CXLABS_LEARNER": str(student)}}
+        return plan, extra, seed
 
     @classmethod
     def ensure(cls, lab_id: str, memory_mib: int, time_limit: float) -> None:
@@ -272,7 +349,9 @@ class SandboxedAutograde(ReliableRepliesMixin, Execute):
     def preprocess(self, nb, resources=None, km=None):
         lab_id = self.grading_lab or resources["nbgrader"]["assignment"]
         Run.ensure(lab_id, self.memory_mib, self.time_limit)
-        plan = Run.plan
+        started = time.perf_counter()
+        plan, extra, seed = Run.for_student(resources["nbgrader"].get("student"))
+        learner_seconds = time.perf_counter() - started
         self.kernel_name = sandbox.KERNEL_NAME
         self.incidents: list[str] = []
         self.kernel_death: dict = {}
@@ -292,7 +371,10 @@ class SandboxedAutograde(ReliableRepliesMixin, Execute):
         limit = Run.deadline_seconds or self.time_limit
         os.environ.update(CXLABS_SANDBOX_WORKDIR=str(workdir), CXLABS_SANDBOX_STATUS=str(status),
                           CXLABS_SANDBOX_RUNTIME=str(self._runtime),
-                          CXLABS_SANDBOX_DEADLINE=str(time.time() + limit))
+                          CXLABS_SANDBOX_DEADLINE=str(time.time() + limit),
+                          CXLABS_SANDBOX_EXTRA=json.dumps(extra) if extra else "")
+        if seed is not None:  # which company this learner had: for the grade export
+            nb.metadata["cxlabs"] = NotebookNode(variant_seed=seed)
         # Each exercise is exported right after its test cell runs, so a later crash, a
         # timeout or the wall-time limit cannot take away exercises graded before it.
         cells = []
@@ -316,7 +398,8 @@ class SandboxedAutograde(ReliableRepliesMixin, Execute):
         self._note_incidents(nb)
         self._decide(nb, plan, exports, kernel)
         SandboxedAutograde.last = {"incidents": list(dict.fromkeys(self.incidents)),
-                                   "kernel_death": dict(self.kernel_death), "kernel": kernel}
+                                   "kernel_death": dict(self.kernel_death), "kernel": kernel,
+                                   "variant_seed": seed, "learner_seconds": round(learner_seconds, 3)}
         return nb, resources
 
     def _note_incidents(self, nb) -> None:

@@ -182,7 +182,7 @@ def test_scores_in_the_gradebook(cycle):
 
 def test_export_has_one_row_per_student_with_late_flag_and_missing(cycle):
     rows = cycle["rows"]
-    assert cycle["columns"] == "student_id,lms_user_id,lab,score,max_score,late,status,submitted_at"
+    assert cycle["columns"] == "student_id,lms_user_id,lab,score,max_score,late,status,submitted_at,variant_seed"
     assert sorted(rows) == STUDENTS
     score = {s: f"{v:g}" for s, v in expected_scores(cycle["root"]).items()}
     expected = {  # score, late, status
@@ -197,6 +197,7 @@ def test_export_has_one_row_per_student_with_late_flag_and_missing(cycle):
     assert {r["lab"] for r in rows.values()} == {LAB.id}
     assert {r["max_score"] for r in rows.values()} == {f"{points(cycle['root'])['total']:g}"}
     assert rows["alice"]["lms_user_id"] == "lms-alice"
+    assert {r["variant_seed"] for r in rows.values()} == {""}, "variants off: one world, no seed to record"
     assert rows["erin"]["submitted_at"] == "" and rows["dave"]["submitted_at"].endswith("Z")
     assert rows["dave"]["submitted_at"] >= rows["alice"]["submitted_at"]
 

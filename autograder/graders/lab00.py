@@ -351,6 +351,42 @@ def _on_time_fixed():
     return cases
 
 
+# ---- memo figures (for the person grading the memo, never for the learner) ----------------------
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.1f}%"
+
+
+def MEMO_FIGURES(world) -> dict:
+    """What the memo rubric (is it the carriers' fault?) can be checked against, per world.
+
+    The memo asks for a test, not its result; these are the results a memo may quote:
+    on-time rates per centre, and how a late parcel's time splits between the centre
+    (order to hand-over) and the carrier (hand-over to delivery).
+    """
+    orders, shipments = world.load("orders"), world.load("shipments")
+    rates = _on_time_ref(orders, shipments).sort_values()
+    promise = shipments["order_id"].map(orders.set_index("order_id")["promised_delivery_date"])
+    late = (shipments["delivered_at"] - promise).dt.days > 0
+    handed_late = shipments["shipped_at"].dt.normalize() >= promise
+    transit_days = (shipments["delivered_at"] - shipments["shipped_at"]).dt.total_seconds() / 86400
+    worst = rates.index[0]
+    in_worst = shipments["fulfilment_centre"] == worst
+    by_carrier = (~late[in_worst]).groupby(shipments.loc[in_worst, "carrier"]).mean().sort_values()
+    return {
+        "shipments": f"{len(shipments):,}",
+        "on time, all shipments": _pct(float((~late).mean())),
+        "worst centre": f"{worst} {_pct(rates.iloc[0])} on time",
+        "best centre": f"{rates.index[-1]} {_pct(rates.iloc[-1])} on time",
+        "late parcels": f"{int(late.sum()):,}",
+        "late parcels handed to the carrier on or after the promised day": _pct(float(handed_late[late].mean())),
+        "median transit, late vs on-time parcels (days)":
+            f"{transit_days[late].median():.1f} vs {transit_days[~late].median():.1f}",
+        f"carriers' on-time rates within {worst}":
+            ", ".join(f"{c} {_pct(v)}" for c, v in by_carrier.items()),
+    }
+
+
 EXERCISES = [
     Graded("ex1_tests", "customers_per_market", _customers_world, _customers_fixed),
     Graded("ex2_tests", "revenue_by_channel", _revenue_world, _revenue_fixed),

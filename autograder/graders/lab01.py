@@ -245,11 +245,16 @@ def _raci_fixed():
 def _kpi_ref(k: pd.DataFrame) -> pd.DataFrame:
     meta = k.drop_duplicates("kpi").set_index("kpi")
     sign = {"higher": 1, "lower": -1}
+    # one column per KPI, one row per month (computed per learner's world: kept cheap)
+    wide = None if k.duplicated(["kpi", "month"]).any() else k.pivot(index="month", columns="kpi", values="value")
     rows = []
     for kpi in meta.index[meta["kind"] == "team_kpi"]:
         for out in meta.index[meta["kind"] == "customer_outcome"]:
-            pair = (k.loc[k["kpi"] == kpi, ["month", "value"]]
-                    .merge(k.loc[k["kpi"] == out, ["month", "value"]], on="month"))
+            if wide is not None:
+                pair = wide[[kpi, out]].dropna().set_axis(["value_x", "value_y"], axis=1)
+            else:  # a month twice for one KPI: every pairing of its rows, as a join gives
+                pair = (k.loc[k["kpi"] == kpi, ["month", "value"]]
+                        .merge(k.loc[k["kpi"] == out, ["month", "value"]], on="month"))
             r = np.corrcoef(pair["value_x"], pair["value_y"])[0, 1]
             rows.append((kpi, out, r, r * sign[meta.at[kpi, "better"]] * sign[meta.at[out, "better"]]))
     ref = pd.DataFrame(rows, columns=["kpi", "outcome", "r", "alignment"])
@@ -312,6 +317,46 @@ def _maturity_fixed():
     a = pd.DataFrame(rows, columns=["capability", "dimension", "assessor", "score"])
     w = {"process": 1.0, "data": 1.0}
     return [Case("hand-made assessments whose score is exactly 3.0", (a, w), _check_maturity(_maturity_ref(a, w)))]
+
+
+# ---- memo figures (for the person grading the memo, never for the learner) ----------------------
+
+def MEMO_FIGURES(world) -> dict:
+    """The figures the memo rubric asks for (the worst handoff, RACI problems, conflicting KPIs,
+    the weakest capability, re-verification and ownership gaps), computed on one world with the
+    references above and the lab's default weights (``WEIGHT_SETS[0]``)."""
+    ev = world.load("process_events")
+    times = _case_times_ref(ev)
+    hand = _handoffs_ref(ev)
+    (a, b), top = hand.index[0], hand.iloc[0]
+    (c, d), second = hand.index[1], hand.iloc[1]
+    problems = _raci_ref(world.load("raci"))
+    kpi = _kpi_ref(world.load("kpi_monthly")).sort_values("alignment")
+    worst_kpi = kpi.iloc[0]
+    maturity = _maturity_ref(world.load("capability_assessments"), WEIGHT_SETS[0]).sort_values("score")
+    gaps = _gaps_ref(world.load("touchpoints"), world.load("raci"))
+    again = _reverify_ref(ev)
+    item = again.index[0]
+    return {
+        "orders in the value stream": f"{len(times):,}",
+        "worst handoff": f"{a} → {b} ({top['from_team']} → {top['to_team']})",
+        "worst handoff: mean / median wait (h)":
+            f"{top['mean_wait_h']:.1f} / {top['median_wait_h']:.1f} on {int(top['handoffs']):,} handoffs",
+        "next handoff: mean wait (h)": f"{c} → {d}: {second['mean_wait_h']:.1f}",
+        "median lead time (h)": f"{times['lead_time_h'].median():.1f}",
+        "waiting as a share of all lead time": f"{100 * times['wait_time_h'].sum() / times['lead_time_h'].sum():.0f}%",
+        "RACI problems": "; ".join(f"{stage}: {text}" for stage, text in problems["problem"].items()) or "none",
+        "most conflicting team KPI": f"{worst_kpi['kpi']} vs {worst_kpi['outcome']}, alignment "
+                                     f"{worst_kpi['alignment']:.2f}",
+        "KPI pairs in conflict (alignment <= -0.3)": f"{int(kpi['conflict'].sum())} of {len(kpi)}: " + "; ".join(
+            f"{r.kpi} vs {r.outcome} {r.alignment:.2f}" for r in kpi[kpi["conflict"]].itertuples()),
+        "weakest capability (default weights)": f"{maturity.index[0]} {maturity['score'].iloc[0]:.2f} "
+                                                f"({maturity['level'].iloc[0]})",
+        "touchpoints with an ownership gap": f"{len(gaps)} ({int(gaps['monthly_contacts'].sum()):,} contacts a month)",
+        "most re-verified item": f"{item}: {int(again.loc[item, 'reverifications']):,} re-checks in "
+                                 f"{100 * again.loc[item, 'share_of_cases']:.0f}% of orders, "
+                                 f"{again.loc[item, 'work_hours']:,.0f} work hours",
+    }
 
 
 EXERCISES = [

@@ -680,6 +680,49 @@ def _evaluate_fixed():
                  _check_evaluate(clusters, review))]
 
 
+# ---- memo figures (for the person grading the memo, never for the learner) ----------------------
+
+def MEMO_FIGURES(world) -> dict:
+    """The figures the memo rubric quotes (blocking recall, precision and recall at the threshold,
+    pairwise and B-cubed scores, over-merged clusters), from the lab's own pipeline: the solution
+    notebook's standardisation, blocks, m/u and functions run on this world, threshold for a
+    precision of 0.95 as in the notebook, with and without the first-name rule."""
+    from grading import solution_namespace
+
+    ns = solution_namespace("lab02", world, ["setup", "keys", "pairs", "m_u"])
+    keys, review, comparisons = ns["keys"], ns["review"], ns["comparisons"]
+    n = len(keys)
+    ours = ns["blocking_recall"](ns["pairs"], review)
+    email = ns["blocking_recall"](identity.candidate_pairs(keys, [("email",)]), review)
+    weights = ns["match_weights"](comparisons, ns["M_U"])
+    chosen = ns["choose_threshold"](weights, comparisons["is_match"], 0.95)
+    above = weights >= chosen["threshold"]
+    alone = ns["cluster"](keys["record_id"], comparisons[above])
+    first_ok = comparisons["first_name"].astype(object).map(lambda v: True if pd.isna(v) else bool(v)).astype(bool)
+    ruled = ns["cluster"](keys["record_id"], comparisons[above & first_ok])
+    mixed = review.assign(c=review["record_id"].map(alone)).groupby("c")["person"].nunique()
+    scores = {name: ns["evaluate"](c, review) for name, c in (("weights alone", alone), ("with the rule", ruled))}
+    sizes = alone.value_counts()
+    return {
+        "source records": f"{n:,}",
+        "possible pairs without blocking": f"{n * (n - 1) // 2:,}",
+        "pairs compared (the notebook's four blocks)": f"{ours['pairs_compared']:,}",
+        "recall kept by blocking: four blocks / email alone":
+            f"{100 * ours['recall']:.1f}% / {100 * email['recall']:.1f}%",
+        "threshold for precision 0.95 (bits)": f"{chosen['threshold']:.1f}",
+        "precision / recall of reviewed pairs at that threshold":
+            f"{chosen['precision']:.3f} / {chosen['recall']:.3f} ({chosen['pairs_above']:,} pairs to merge)",
+        "reviewed clusters holding more than one person (weights alone)": f"{int((mixed > 1).sum())}",
+        "largest cluster (weights alone)": f"{int(sizes.iloc[0])} records",
+        "pairwise precision / F1, weights alone": "{pairwise_precision:.3f} / {pairwise_f1:.3f}".format(
+            **scores["weights alone"]),
+        "pairwise precision / F1, first names must not disagree": "{pairwise_precision:.3f} / {pairwise_f1:.3f}"
+            .format(**scores["with the rule"]),
+        "B-cubed F1: weights alone / with the rule": f"{scores['weights alone']['bcubed_f1']:.3f} / "
+                                                     f"{scores['with the rule']['bcubed_f1']:.3f}",
+    }
+
+
 EXERCISES = [
     Graded("ex1_tests", "clean_email", _email_world, _email_fixed),
     Graded("ex2_tests", "clean_phone", _phone_world, _phone_fixed),

@@ -4,6 +4,9 @@
     cxlabs data describe [TABLE]
     cxlabs data dictionary [--check]     (re)write datasets/DATA_DICTIONARY.md
     cxlabs data manifest [--check]       (re)write datasets/MANIFEST.json for the default world
+    cxlabs learner set ID                who you are, when the course gives every learner their own data
+    cxlabs learner show                  the learner id, its variant and where its data lives
+    cxlabs learner clear                 forget the stored id
 """
 
 from __future__ import annotations
@@ -20,10 +23,22 @@ MANIFEST = REPO / "datasets" / "MANIFEST.json"
 
 
 def _build(args) -> int:
-    from cxlabs.loading import data_dir
-    from cxlabs.world import build_world
+    from cxlabs.loading import _location
+    from cxlabs.world import DEFAULT_CUSTOMERS, DEFAULT_SEED, build_world
 
-    out = Path(args.out) if args.out else data_dir()
+    if args.out:
+        out = Path(args.out)
+    else:
+        out, variant_seed = _location()
+        if variant_seed is not None:  # the learner's own variant: its folder holds its seed only
+            if args.seed is not None and args.seed != variant_seed:
+                raise ValueError(f"this course gives you your own data (variant {variant_seed}); "
+                                 "build another seed with --out DIR")
+            args.seed = variant_seed
+            if args.customers != DEFAULT_CUSTOMERS:
+                raise ValueError("your own data has the course's size; build another size with --out DIR")
+    if args.seed is None:
+        args.seed = DEFAULT_SEED
     print(f"Building the world: seed {args.seed}, {args.customers:,} customers -> {out}")
     meta = build_world(out, seed=args.seed, customers=args.customers, verbose=not args.quiet)
     total = sum(meta["rows"].values())
@@ -90,6 +105,65 @@ def _manifest(args) -> int:
     return 0
 
 
+def store_learner(learner: str) -> Path:
+    """Store the learner's id on this computer (``cxlabs learner set ID``); return the file."""
+    import os
+
+    from cxlabs import variants
+
+    text = variants.normalise(learner)
+    path = variants.stored_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".learner-{os.getpid()}")
+    tmp.write_text(text + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def _learner(args) -> int:
+    from cxlabs import variants
+
+    if args.command == "set":
+        path = store_learner(args.id)
+        learner = variants.normalise(args.id)
+        print(f"Learner id {learner!r} stored in {path}.")
+        if variants.enabled():
+            found = variants.learner_id()
+            if found and found[0] != learner:
+                print(f"Note: {found[1]} names you {found[0]!r}, and it comes first.")
+            else:
+                seed = variants.seed_for(learner)
+                print(f"Your company: variant {seed}, built on first use in {variants.variant_dir(seed)}.")
+        else:
+            print("This course gives everyone the same data at the moment; the id is kept for "
+                  "when it gives every learner their own.")
+        return 0
+    if args.command == "clear":
+        try:
+            variants.stored_file().unlink()
+            print("Stored learner id removed.")
+        except FileNotFoundError:
+            print("No learner id was stored.")
+        return 0
+    on = variants.enabled()
+    print(f"Own data per learner: {'on' if on else 'off (everyone works on the same company)'}")
+    found = variants.learner_id()
+    if found is None:
+        print("Learner id: not set" + (f"\n\n{variants.MISSING_ID}" if on else ""))
+        return 1 if on else 0
+    learner, source = found
+    print(f"Learner id: {learner!r} (from {source})")
+    if on:
+        from cxlabs.loading import _is_complete, data_dir
+
+        seed = variants.seed_for(learner)
+        folder = data_dir()
+        state = "built" if _is_complete(folder) else "built on first use"
+        print(f"Your company: variant {seed}")
+        print(f"Data folder: {folder} ({state})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from cxlabs.world import DEFAULT_CUSTOMERS, DEFAULT_SEED
 
@@ -98,7 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     data = sub.add_parser("data", help="build and describe the company's data")
     dsub = data.add_subparsers(dest="command", required=True)
     b = dsub.add_parser("build", help="generate the world's tables as Parquet files")
-    b.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    b.add_argument("--seed", type=int, default=None,
+                   help=f"random seed (default {DEFAULT_SEED}, or your own variant's when the course gives "
+                        "every learner their own data)")
     b.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS,
                    help=f"number of customers (default {DEFAULT_CUSTOMERS:,})")
     b.add_argument("--out", help="output directory (default: where cxlabs.load reads from)")
@@ -113,6 +189,13 @@ def main(argv: list[str] | None = None) -> int:
     m = dsub.add_parser("manifest", help="write datasets/MANIFEST.json (hashes of the default world)")
     m.add_argument("--check", action="store_true", help="fail if the default world differs")
     m.set_defaults(func=_manifest)
+    learner = sub.add_parser("learner", help="who you are, when every learner has their own data")
+    lsub = learner.add_subparsers(dest="command", required=True)
+    ls = lsub.add_parser("set", help="store your learner id (the student id your instructor gave you)")
+    ls.add_argument("id")
+    ls.set_defaults(func=_learner)
+    lsub.add_parser("show", help="your learner id, your variant and where its data lives").set_defaults(func=_learner)
+    lsub.add_parser("clear", help="forget the stored learner id").set_defaults(func=_learner)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

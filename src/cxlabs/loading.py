@@ -3,10 +3,14 @@
 Where the data lives, first match wins:
 
 1. ``$CXLABS_DATA_DIR`` if set;
-2. ``datasets/world`` of the source checkout ``cxlabs`` is installed from (editable installs);
-3. ``~/.cache/cxlabs/world``.
+2. when the course gives every learner their own world (:mod:`cxlabs.variants`), that
+   learner's variant: ``~/.cache/cxlabs/world-<seed>``, the seed derived from the course and
+   the learner's id;
+3. ``datasets/world`` of the source checkout ``cxlabs`` is installed from (editable installs);
+4. ``~/.cache/cxlabs/world``.
 
-If the data is missing it is built once (seed ``$CXLABS_SEED``, default 42), with a message.
+If the data is missing it is built once, with a message: from the learner's seed for a
+variant, else from ``$CXLABS_SEED`` (default 42).
 """
 
 from __future__ import annotations
@@ -51,10 +55,28 @@ def table_names(include_truth: bool = False) -> list[str]:
 
 
 def data_dir() -> Path:
-    """The directory the world's Parquet files are read from (see the module docstring)."""
+    """The directory the world's Parquet files are read from (see the module docstring).
+
+    Raises :class:`cxlabs.variants.LearnerIdError`, saying what to do, when the course gives
+    every learner their own world and nothing names the learner.
+    """
+    return _location()[0]
+
+
+def _location() -> tuple[Path, int | None]:
+    """The data folder and, for a learner's variant, the seed it is built from."""
     env = os.environ.get("CXLABS_DATA_DIR")
     if env:
-        return Path(env).expanduser()
+        return Path(env).expanduser(), None
+    from cxlabs import variants
+
+    if variants.enabled():
+        variant = variants.current()
+        return variant.folder, variant.seed
+    return _default_dir(), None
+
+
+def _default_dir() -> Path:
     checkout = Path(__file__).resolve().parents[2] / "datasets"
     if checkout.is_dir() and (checkout.parent / "pyproject.toml").is_file():
         return checkout / "world"
@@ -90,18 +112,34 @@ def _build_lock(folder: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def ensure_world(folder: Path | None = None) -> Path:
-    """Make sure the world exists in ``folder`` (default :func:`data_dir`); build it if not."""
-    folder = Path(folder) if folder is not None else data_dir()
+def ensure_world(folder: Path | None = None, seed: int | None = None) -> Path:
+    """Make sure the world exists in ``folder`` (default :func:`data_dir`); build it if not.
+
+    A missing world is built from ``seed``; by default the learner's variant seed when
+    ``folder`` is the learner's variant, else ``$CXLABS_SEED`` (default 42).
+    """
+    seed = None if seed is None else int(seed)
+    variant = False
+    if folder is None:
+        folder, variant_seed = _location()
+        if variant_seed is not None:
+            seed, variant = variant_seed, True
+    folder = Path(folder)
     if _is_complete(folder):
         return folder
     with _build_lock(folder):
         if _is_complete(folder):  # another process built it while we waited
             return folder
-        seed = int(os.environ.get("CXLABS_SEED", DEFAULT_SEED))
-        print(f"cxlabs: the company's data is not in {folder} yet; building it now "
-              f"(seed {seed}, {DEFAULT_CUSTOMERS:,} customers, about 5 seconds). "
-              "This happens once.", file=sys.stderr, flush=True)
+        seed = int(os.environ.get("CXLABS_SEED", DEFAULT_SEED)) if seed is None else seed
+        if variant:
+            print(f"cxlabs: building your own company's data (variant {seed}) in {folder}; "
+                  f"about 5 seconds, once. Every learner in this course has a company of "
+                  "their own: same tables and lessons, different numbers.",
+                  file=sys.stderr, flush=True)
+        else:
+            print(f"cxlabs: the company's data is not in {folder} yet; building it now "
+                  f"(seed {seed}, {DEFAULT_CUSTOMERS:,} customers, about 5 seconds). "
+                  "This happens once.", file=sys.stderr, flush=True)
         build_world(folder, seed=seed, customers=DEFAULT_CUSTOMERS)
     return folder
 
