@@ -6,6 +6,7 @@ Run from the repository root::
     python benchmarks/run.py --sizes 1,10     # smaller worlds only
     python benchmarks/run.py --skip-labs      # the world build only
     python benchmarks/run.py --skip-world     # the labs only
+    python benchmarks/run.py --skip-world --lab lab05   # one lab only
 
 Each world is built by a fresh child process, so its peak memory (peak resident set size)
 is the build's alone. Each solution notebook runs on a fresh ``python3`` kernel against a
@@ -134,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="world sizes, as multiples of the default 10,000 customers (default: 1,10,100)")
     parser.add_argument("--skip-world", action="store_true", help="do not benchmark the world build")
     parser.add_argument("--skip-labs", action="store_true", help="do not run the solution notebooks")
+    parser.add_argument("--lab", action="append", default=[], metavar="LAB",
+                        help="run only this lab's solution (e.g. lab05; repeat for more)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
 
@@ -162,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
               "and imports; rows/s: rows / build s; peak RSS: the child's peak resident memory.")
 
     if not args.skip_labs:
-        notebooks = solution_notebooks()
+        notebooks = [p for p in solution_notebooks() if not args.lab or p.parent.name in args.lab]
         print(f"\nLabs (solution notebooks, fresh python3 kernel each; budget <= {LAB_MAX_S:g} s "
               f"and kernel < {human_bytes(LAB_MAX_RSS)})")
         if not notebooks:
