@@ -60,6 +60,7 @@ class PeakMemory:
     def __init__(self, proc: subprocess.Popen, every: float = 0.2):
         self.root, self.every, self.peak = psutil.Process(proc.pid), every, 0
         self.cpu: dict[tuple[int, float], float] = {}
+        self.roles: dict[tuple[int, float], str] = {}
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
@@ -75,7 +76,10 @@ class PeakMemory:
                 with contextlib.suppress(psutil.Error):
                     total += p.memory_info().rss
                     times = p.cpu_times()
-                    self.cpu[(p.pid, p.create_time())] = times.user + times.system
+                    key = (p.pid, p.create_time())
+                    self.cpu[key] = times.user + times.system
+                    if key not in self.roles:
+                        self.roles[key] = "main" if p.pid == self.root.pid else role(p.cmdline())
             self.peak = max(self.peak, total)
             self.stop.wait(self.every)
 
@@ -85,13 +89,26 @@ class PeakMemory:
         return self.peak
 
 
+def role(cmdline: list[str]) -> str:
+    """What a process of a grading run does, from its command line."""
+    text = " ".join(cmdline)
+    if "ipykernel" in text:
+        return "kernels"
+    if "--worker" in text:
+        return "workers"
+    if "bwrap" in text or "sandbox" in text:
+        return "sandbox"
+    return "other"
+
+
 def cpu_of_children() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(cmd: list[str], env: dict, cwd: Path) -> tuple[float, int, float, subprocess.CompletedProcess]:
-    """Run ``cmd``; return its wall time, peak memory, CPU seconds (all descendants) and result."""
+def timed(cmd: list[str], env: dict, cwd: Path) -> tuple[float, int, float, subprocess.CompletedProcess, dict]:
+    """Run ``cmd``; return its wall time, peak memory, CPU seconds (all descendants), result and
+    the sampled CPU seconds by role (main process, workers, kernels, sandbox, other)."""
     cpu0 = cpu_of_children()
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -101,7 +118,10 @@ def timed(cmd: list[str], env: dict, cwd: Path) -> tuple[float, int, float, subp
     wall = time.perf_counter() - t0
     peak = sampler.close()
     cpu = max(cpu_of_children() - cpu0, sum(sampler.cpu.values()))
-    return wall, peak, cpu, subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+    by_role: dict[str, float] = {}
+    for key, seconds in sampler.cpu.items():
+        by_role[sampler.roles.get(key, "other")] = by_role.get(sampler.roles.get(key, "other"), 0.0) + seconds
+    return wall, peak, cpu, subprocess.CompletedProcess(cmd, proc.returncode, out, err), by_role
 
 
 def make_cohort(root: Path, lab, n: int) -> dict[str, str]:
@@ -191,14 +211,14 @@ def main(argv: list[str] | None = None) -> int:
                        capture_output=True)
 
         print("\nsequential: nbgrader autograde ...", flush=True)
-        seq_wall, seq_peak, seq_cpu, seq = timed([str(nbgrader), "autograde", lab.id, "--force"],
+        seq_wall, seq_peak, seq_cpu, seq, seq_roles = timed([str(nbgrader), "autograde", lab.id, "--force"],
                                         {**env, "CXLABS_COURSE_ROOT": str(seq_root)}, REPO / "autograder")
         if seq.returncode != 0:
             print(seq.stderr[-2000:])
         print(f"  {seq_wall:.1f} s", flush=True)
 
         print(f"parallel: python autograder/cohort.py {lab.id} --workers {workers} ...", flush=True)
-        par_wall, par_peak, par_cpu, par = timed(
+        par_wall, par_peak, par_cpu, par, par_roles = timed(
             [sys.executable, str(REPO / "autograder" / "cohort.py"), lab.id, "--workers", str(workers)],
             {**env, "CXLABS_COURSE_ROOT": str(par_root)}, REPO)
         if par.returncode != 0:
@@ -220,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         for line in [header, ["-" * w for w in widths], *rows]:
             print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+        print("\nsampled CPU s by process (main: nbgrader or cohort.py itself; workers: cohort.py's "
+              "grading workers; kernels: the learners' notebooks; sandbox: bwrap):")
+        for name, by in (("sequential", seq_roles), ("parallel", par_roles)):
+            print(f"  {name:<11}" + "  ".join(f"{k} {v:.0f}" for k, v in sorted(by.items())))
         print(f"\nspeed-up: {ratio:.2f}x (goal >= {GOAL}x on 2 cores: {'yes' if ratio >= GOAL else 'NO'})")
         print(f"identical scores: {'yes' if not differ else 'NO, ' + ', '.join(differ[:10])}")
         graded = sum(1 for s in students if b[s] is not None)

@@ -137,9 +137,11 @@ def cell_grade_id(cell) -> str:
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "") or ""
 
 
-def run_as_python(notebook: Path, world: Path) -> dict:
+def run_as_python(notebook: Path, world: Path, figures: list | None = None) -> dict:
     """Run a notebook's code cells as plain Python on ``world``; return the namespace.
 
+    With ``figures`` (a list), every matplotlib figure a cell creates, through pyplot or not
+    (widgets draw on ``Figure`` directly), is appended to it as ``(cell grade_id, figure)``.
     Hidden-test regions (labs not yet moved to the grader) are left out: they are not the
     learner's code.
     """
@@ -148,19 +150,34 @@ def run_as_python(notebook: Path, world: Path) -> dict:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    created: list = []
+    real_init = Figure.__init__
+
+    def recording_init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        created.append(self)
 
     old = os.environ.get("CXLABS_DATA_DIR")
     os.environ["CXLABS_DATA_DIR"] = str(world)
+    if figures is not None:
+        Figure.__init__ = recording_init
     try:
         nb = nbformat.read(notebook, as_version=4)
         namespace = {"__name__": "__main__"}
         for cell in nb.cells:
             if cell.cell_type == "code":
+                grade_id = cell_grade_id(cell) or "cell"
                 source = cell.source.split("### BEGIN HIDDEN TESTS")[0]
-                exec(compile(source, f"{notebook.stem}:{cell_grade_id(cell) or 'cell'}", "exec"), namespace)
+                created.clear()
+                exec(compile(source, f"{notebook.stem}:{grade_id}", "exec"), namespace)
+                if figures is not None:
+                    figures += [(grade_id, fig) for fig in dict.fromkeys(created)]
                 plt.close("all")
         return namespace
     finally:
+        Figure.__init__ = real_init
         if old is None:
             os.environ.pop("CXLABS_DATA_DIR", None)
         else:
@@ -168,11 +185,22 @@ def run_as_python(notebook: Path, world: Path) -> dict:
 
 
 @pytest.fixture(scope="session")
-def solution_namespaces(world42):
-    """Each lab's solution notebook run once as Python on the default world: ``{lab_id: namespace}``."""
+def solution_runs(world42):
+    """Each lab's solution notebook run once as Python on the default world, shared by every
+    test that needs it: ``{lab_id: (namespace, [(cell grade_id, figure), ...])}``."""
     from cxlabs.course import labs
 
-    return {lab.id: run_as_python(REPO / "solutions" / lab.path, world42) for lab in labs()}
+    runs = {}
+    for lab in labs():
+        figures: list = []
+        runs[lab.id] = (run_as_python(REPO / "solutions" / lab.path, world42, figures), figures)
+    return runs
+
+
+@pytest.fixture(scope="session")
+def solution_namespaces(solution_runs):
+    """Each lab's solution namespace (see :func:`solution_runs`): ``{lab_id: namespace}``."""
+    return {lab_id: namespace for lab_id, (namespace, _) in solution_runs.items()}
 
 
 @pytest.fixture(scope="session")

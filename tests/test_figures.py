@@ -1,8 +1,8 @@
 """Every figure a lab draws can be read by everyone: title, labelled axes with units, a text description.
 
-Each solution notebook runs as plain Python (as in the mistake tests) with every figure it
-creates recorded, including the ones drawn inside widgets; then each figure is held to
-``cxlabs.plotting.figure_problems``. Also: importing ``cxlabs.plotting`` applies the course style.
+Each solution notebook runs once as plain Python (the session's run that the grader and mistake
+tests share) with every figure it creates recorded, including the ones drawn inside widgets;
+then each figure is held to ``cxlabs.plotting.figure_problems``. Also: importing ``cxlabs.plotting`` applies the course style.
 """
 
 from __future__ import annotations
@@ -10,9 +10,7 @@ from __future__ import annotations
 import os
 
 import matplotlib
-import nbformat
 import pytest
-from conftest import REPO
 
 from cxlabs.course import labs
 
@@ -22,42 +20,10 @@ LABS = labs()
 
 
 @pytest.fixture(scope="module")
-def figures(world42):
-    """{lab id: [(cell grade_id, figure)]} for every figure each solution notebook creates."""
-    import matplotlib.pyplot as plt
-    from matplotlib.figure import Figure
-
-    created: list = []
-    real_init = Figure.__init__
-
-    def recording_init(self, *args, **kwargs):  # every figure, through pyplot or not
-        real_init(self, *args, **kwargs)
-        created.append(self)
-
-    old = os.environ.get("CXLABS_DATA_DIR")
-    os.environ["CXLABS_DATA_DIR"] = str(world42)
-    Figure.__init__ = recording_init
-    found = {}
-    try:
-        for lab in LABS:
-            nb = nbformat.read(REPO / "solutions" / lab.path, as_version=4)
-            namespace = {"__name__": "__main__"}
-            found[lab.id] = []
-            for cell in nb.cells:
-                if cell.cell_type != "code":
-                    continue
-                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "cell")
-                created.clear()
-                exec(compile(cell.source, f"{lab.id}:{grade_id}", "exec"), namespace)
-                found[lab.id] += [(grade_id, fig) for fig in dict.fromkeys(created)]
-                plt.close("all")
-        yield found
-    finally:
-        Figure.__init__ = real_init
-        if old is None:
-            os.environ.pop("CXLABS_DATA_DIR", None)
-        else:
-            os.environ["CXLABS_DATA_DIR"] = old
+def figures(solution_runs):
+    """{lab id: [(cell grade_id, figure)]} for every figure each solution notebook creates
+    (the session's one run of each solution, ``solution_runs`` in conftest)."""
+    return {lab_id: found for lab_id, (_, found) in solution_runs.items()}
 
 
 @pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.id)

@@ -207,6 +207,22 @@ def _fingerprint(value):
     return ("value", repr(value))
 
 
+def _copy_differs(grading, solution: dict, mine, friends, cell: str) -> bool:
+    """Whether the friend's honest answer fails one of the learner's own-world cases of ``cell``."""
+    from cxlabs.answers import loads
+
+    function = solution[mine.functions[cell]]
+    theirs = {cid: case for cid, case, _ in friends.cases[cell]}
+    for cid, case, where in mine.cases[cell]:
+        if where != "your company's data":
+            continue
+        friend = theirs[cid]
+        sent = grading.run_in_process(lambda *a, _f=friend, **k: function(*_f.args, **_f.kwargs), case)
+        if sent.get("status") != "answer" or grading.run_check(case, loads(sent["answer"])) is not None:
+            return True
+    return False
+
+
 def _copier(lab_id: str, solution: dict, mine, friends) -> dict:
     """Functions that return the friend's answers when called on the learner's own data.
 
@@ -249,9 +265,13 @@ def test_another_learners_numbers_lose_the_points(lab, solution_namespaces, lear
     verdicts = grading.grade_namespace(lab.id, copier, [], plans["bob"])
     own = {cell for cell, items in plans["bob"].cases.items() if any(w == "your company's data" for _, _, w in items)}
     assert own, "the lab grades on the learner's own data"
-    passed = sorted(cell for cell in own if verdicts[cell].passed)
+    # Where both worlds give the same right answer (a table every company shares, a small
+    # categorical result that happens to agree) copying is not cheating: it is the answer.
+    telling = {cell for cell in own if _copy_differs(grading, solution, plans["bob"], plans["alice"], cell)}
+    assert len(telling) * 2 >= len(own), f"most exercises should tell two learners apart: {sorted(own - telling)}"
+    passed = sorted(cell for cell in telling if verdicts[cell].passed)
     assert not passed, f"another learner's numbers passed {passed}"
-    assert all("your company's data" in verdicts[cell].message for cell in own)
+    assert all("your company's data" in verdicts[cell].message for cell in telling)
     # the control: with one world for everyone, the very same copying is full marks
     same = _copier(lab.id, solution, plans["alice"], plans["alice"])
     verdicts = grading.grade_namespace(lab.id, same, [], plans["alice"])
