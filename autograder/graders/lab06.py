@@ -509,6 +509,13 @@ def _check_time_in_status(history, as_of):
         frame.index = pd.Index([str(s) for s in frame.index])
         if "closed" in frame.index and "closed" not in ref.index:
             raise Fail("'closed' should not be in the result: its visits have no end")
+        if "visits" in frame.columns and set(frame.index) == set(ref.index):
+            got, want = float(pd.to_numeric(frame["visits"]).sum()), float(ref["visits"].sum())
+            if got < want:
+                raise Fail("visits are missing: a ticket with no later change up to as_of is still in its "
+                           "status, and that visit lasts until as_of")
+            if got > want:
+                raise Fail("there are too many visits: only status changes with entered_at <= as_of count")
         expect_frame(frame, ref, columns=["visits"], index_name="the index (status)")
         expect_frame(frame, ref, columns=["total_hours", "median_hours"], index_name="the index (status)",
                      rtol=1e-7, atol=1e-6)
@@ -558,11 +565,12 @@ def _time_in_status_fixed():
 # Exercise 7: first response against satisfaction
 # =================================================================================================
 
-def _bands_ref(tickets: pd.DataFrame, surveys: pd.DataFrame) -> pd.DataFrame:
+def _bands_ref(tickets: pd.DataFrame, surveys: pd.DataFrame, side: str = "left") -> pd.DataFrame:
+    """Surveys per band; ``side="right"`` puts a response exactly at an edge in the slower band."""
     us = (tickets["first_response_at"].to_numpy(dtype="datetime64[us]")
           - tickets["created_at"].to_numpy(dtype="datetime64[us]")).astype("int64")
     edges = np.array(BAND_EDGES_H, dtype="int64") * 3_600_000_000
-    band_of = dict(zip(tickets["ticket_id"].astype(int), np.searchsorted(edges, us, side="left"), strict=True))
+    band_of = dict(zip(tickets["ticket_id"].astype(int), np.searchsorted(edges, us, side=side), strict=True))
     answered = surveys[surveys["responded"].astype(bool) & (surveys["trigger"] == "post_ticket")]
     rows = {b: [] for b in range(len(BANDS))}
     for t, csat, nps in zip(answered["ticket_id"], answered["csat"], answered["nps"], strict=True):
@@ -577,6 +585,7 @@ def _bands_ref(tickets: pd.DataFrame, surveys: pd.DataFrame) -> pd.DataFrame:
 
 def _check_bands(tickets, surveys):
     ref = _bands_ref(tickets, surveys)
+    left_closed = _bands_ref(tickets, surveys, side="right")["surveys"].tolist()
 
     def check(answer):
         frame = expect_type(answer, pd.DataFrame, "a DataFrame indexed by band")
@@ -584,6 +593,13 @@ def _check_bands(tickets, surveys):
             raise Fail("the index should be the band, one level")
         frame = frame.copy()
         frame.index = pd.Index([str(b) for b in frame.index])
+        if "surveys" in frame.columns and set(frame.index) == set(BANDS):
+            got = [float(v) for v in pd.to_numeric(frame.loc[BANDS, "surveys"])]
+            if got != ref["surveys"].tolist() and got == left_closed:
+                raise Fail("a first response of exactly 1, 8 or 24 hours should be in the faster band "
+                           "(each band includes its upper end)")
+            if sum(got) > ref["surveys"].sum():
+                raise Fail("too many surveys are counted: only answered post-ticket surveys count")
         expect_frame(frame, ref, columns=["surveys"], index_name="the index (the four bands of BANDS)")
         if labels(frame.index) != BANDS:
             raise Fail("the bands should be in the order of BANDS")
@@ -601,7 +617,7 @@ def _bands_world(world):
 def _bands_fixed():
     hour = 3600 * 10**6
     firsts = {1: hour, 2: hour + 1, 3: 8 * hour, 4: 8 * hour + 1, 5: 24 * hour, 6: 24 * hour + 1,
-              7: hour - 1, 8: 2 * hour, 9: 0, 10: 100 * hour, 11: 3 * hour}
+              7: hour - 1, 8: 2 * hour, 9: 1, 10: 100 * hour, 11: 3 * hour}
     created = T("2025-02-10 09:00")
     tickets = pd.DataFrame({"ticket_id": list(firsts), "customer_id": [70] * 6 + [71] * 5,
                             "channel": "email", "created_at": created,

@@ -149,7 +149,7 @@ def _staffing_figure(curve: pd.DataFrame, agents: int, target_share: float, targ
     finish(ax, f"Service level within {target_seconds:g} s",
            "agents available (count)", "service level (share answered in time)",
            "Two line charts against agents: service level rises (left, dashed line the target) and the "
-           "average wait falls (right; no point where the queue grows without end); "
+           "average wait falls (right; no point where the queue would grow without end); "
            + staffing_summary(curve, agents, target_share, target_seconds))
     return fig
 
