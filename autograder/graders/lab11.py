@@ -84,37 +84,34 @@ def _series(answer, keys, what: str) -> pd.Series:
 # Exercise 1: sample size per arm
 # =================================================================================================
 
-def _sizes(p_c: float, p_t: float, alpha: float, power: float) -> dict[str, float]:
-    """Customers per arm (unrounded) by three standard formulas: the task's (pooled variance under
-    the null), the unpooled one, and Cohen's h (statsmodels' NormalIndPower)."""
+def _raw_size(p_c: float, p_t: float, alpha: float, power: float) -> float:
+    """Customers per arm, unrounded: the task's formula (the variance under "no difference" with
+    the mean rate, under the alternative with each rate's own), written with upper-tail quantiles."""
     z_a, z_b = stats.norm.isf(alpha / 2), stats.norm.isf(1 - power)
-    delta2 = (p_t - p_c) ** 2
-    var_null = 2 * ((p_c + p_t) / 2) * (1 - (p_c + p_t) / 2)
-    var_alt = p_c * (1 - p_c) + p_t * (1 - p_t)
-    h = 2 * np.arcsin(np.sqrt(p_t)) - 2 * np.arcsin(np.sqrt(p_c))
-    return {"task": (z_a * var_null**0.5 + z_b * var_alt**0.5) ** 2 / delta2,
-            "unpooled": (z_a + z_b) ** 2 * var_alt / delta2,
-            "cohen_h": ((z_a + z_b) / h) ** 2}
+    mean_rate = (p_c + p_t) / 2
+    sd_null = np.sqrt(2 * mean_rate * (1 - mean_rate))
+    sd_alt = np.sqrt(p_c * (1 - p_c) + p_t * (1 - p_t))
+    return float(((z_a * sd_null + z_b * sd_alt) / (p_t - p_c)) ** 2)
 
 
 def _check_size(p_c, p_t, alpha, power):
-    raw = _sizes(p_c, p_t, alpha, power)
-    low = int(np.ceil(min(raw.values()) - 1e-6))
-    high = int(np.ceil(max(raw.values()) + 1e-6))
+    raw = _raw_size(p_c, p_t, alpha, power)
+    # never decide at an exact boundary: within a millionth of a whole number, either side passes
+    accepted = {int(np.ceil(raw - 1e-6)), int(np.ceil(raw + 1e-6))}
 
     def check(answer):
         n = _number(answer, "the sample size")
         if abs(n - round(n)) > 1e-9:
             raise Fail("the sample size should be a whole number of customers: round up")
         n = int(round(n))
-        if n > 1.5 * high:
-            raise Fail("the sample size is far too large: is it the total of both arms, or a one-sided "
-                       "quantile the wrong way round? It is customers per arm")
-        if n < low - 1 and n >= 0.97 * low:
+        if n in accepted:
+            return
+        if n > 1.5 * max(accepted):
+            raise Fail("the sample size is far too large: it is customers per arm, not both arms")
+        if min(accepted) - 2 <= n < min(accepted):
             raise Fail("the sample size is a little too small: round up, never down")
-        if not low <= n <= high:
-            raise Fail("the sample size per arm is not right: a two-sided test needs the quantile at "
-                       "1 - alpha/2, and the power term must be there")
+        raise Fail("the sample size per arm is not right: a two-sided test needs the quantile at "
+                   "1 - alpha/2, the power term must be there, and the formula is the one in the task")
     return check
 
 

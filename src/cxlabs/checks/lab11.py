@@ -154,7 +154,7 @@ def _check_srm(ex: Exercise, func) -> None:
         raise ex.fail("expected one row per experiment in `experiments` (three in the worked example), "
                       "indexed by experiment_id.")
     units = {k: _number(ex, r["units"], "units") for k, r in got.items()}
-    if units[1] == 264:
+    if units[1] in (200, 264):
         raise ex.fail("units counts every assignment in the log: count only the rows of each experiment "
                       "(filter on experiment_id).")
     if units != {k: v[0] for k, v in _SRM.items()}:
@@ -575,11 +575,11 @@ def _check_decision(ex: Exercise, func) -> None:
     want = {k: v[1] for k, v in _READOUTS.items()}
     if answers == want:
         return
-    if answers["cost may be too high"] == "ship" or answers["cost surely too high"] == "ship":
-        raise ex.fail("the guardrail is ignored: ship only when the cost's upper bound is at most max_cost.")
     if answers["gain may be zero"] == "ship":
         raise ex.fail("a gain whose interval includes 0 was shipped: ship only when the gain's lower bound "
                       "is above 0 (the point estimate alone is not evidence).")
+    if answers["cost may be too high"] == "ship" or answers["cost surely too high"] == "ship":
+        raise ex.fail("the guardrail is ignored: ship only when the cost's upper bound is at most max_cost.")
     if answers["gain bound exactly at min_gain"] == "stop" or answers["cost bound exactly at max_cost"] == "stop":
         raise ex.fail("a bound exactly at a threshold stopped the pilot: stop needs ci_high < min_gain or "
                       "ci_low > max_cost, strictly.")
