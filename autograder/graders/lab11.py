@@ -404,12 +404,13 @@ def exact_peeking_error(looks: int, alpha: float, step: float = 0.005) -> float:
     bound = c * np.sqrt(looks)
     grid = np.arange(-bound, bound + step / 2, step)
     density = stats.norm.pdf(grid) * (np.abs(grid) < c)
-    if looks > 1:
-        weights = np.full(len(grid), step)
-        weights[0] = weights[-1] = step / 2  # trapezoid rule
-        kernel = stats.norm.pdf(grid[:, None] - grid[None, :]) * weights[None, :]
-        for k in range(2, looks + 1):
-            density = (kernel @ density) * (np.abs(grid) < c * np.sqrt(k))
+    weights = np.full(len(grid), step)
+    weights[0] = weights[-1] = step / 2  # trapezoid rule
+    m = len(grid) - 1
+    kernel = stats.norm.pdf(np.arange(-m, m + 1) * step)  # the normal density of one increment
+    for k in range(2, looks + 1):
+        spread = np.convolve(density * weights, kernel)[m:m + len(grid)]
+        density = spread * (np.abs(grid) < c * np.sqrt(k))
     mass = float(((density[1:] + density[:-1]) / 2).sum() * step)
     return float(1 - mass)
 
@@ -494,19 +495,21 @@ def _exposure_fixed():
 # Exercise 7: the interrupted time series
 # =================================================================================================
 
-def _newton_poisson(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Maximum likelihood of a log-linear Poisson model by Newton's method with step halving."""
+def _newton_poisson(y: np.ndarray, X: np.ndarray, offset=None) -> tuple[np.ndarray, np.ndarray]:
+    """Maximum likelihood of a log-linear Poisson model by Newton's method with step halving
+    (``offset``: a known term added to the linear predictor, e.g. the log of a population)."""
+    offset = np.zeros(len(y)) if offset is None else np.asarray(offset, dtype=float)
     scale = X.std(axis=0)
     scale[scale == 0] = 1.0
     Z = X / scale
-    beta = np.linalg.lstsq(Z, np.log(y + 0.5), rcond=None)[0]
+    beta = np.linalg.lstsq(Z, np.log(y + 0.5) - offset, rcond=None)[0]
 
     def loglik(b):
-        eta = Z @ b
+        eta = Z @ b + offset
         return float((y * eta - np.exp(eta)).sum())
 
     for _ in range(100):
-        mu = np.exp(Z @ beta)
+        mu = np.exp(Z @ beta + offset)
         grad = Z.T @ (y - mu)
         hess = (Z.T * mu) @ Z
         move = np.linalg.solve(hess, grad)
@@ -516,7 +519,7 @@ def _newton_poisson(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarra
         beta = beta + t * move
         if np.max(np.abs(t * move)) < 1e-12:
             break
-    mu = np.exp(Z @ beta)
+    mu = np.exp(Z @ beta + offset)
     cov = np.linalg.inv((Z.T * mu) @ Z) / np.outer(scale, scale)
     return beta / scale, cov
 
