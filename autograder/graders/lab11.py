@@ -635,19 +635,9 @@ def _decision_case(label, primary, guardrail, criteria=CRITERIA, extra=None):
     return Case(label, (frame, dict(criteria)), _check_decision(want))
 
 
-def _decision_world(world):
-    o, a = world.load("service_pilot_outcomes"), world.load("experiment_assignments")
-    ref = _readout_ref(o, a, METRICS)
-    cases = [Case("the pilot's readout (Welch intervals) and the registered criteria",
-                  (ref.drop(columns="_se"), dict(CRITERIA)),
-                  _check_decision(decide(ref.loc["satisfaction"], ref.loc["cost_usd"], CRITERIA)))]
-    strict = {**CRITERIA, "max_cost": float(ref.loc["cost_usd", "ci_high"]) - 0.5}
-    cases.append(Case("the pilot's readout, with a tighter cost limit", (ref.drop(columns="_se"), strict),
-                      _check_decision(decide(ref.loc["satisfaction"], ref.loc["cost_usd"], strict))))
-    return cases
-
-
 def _decision_fixed():
+    # Hand-made readouts only: a decision is one of three words, so a world case could not tell a
+    # learner's own answer from a classmate's (tests/test_variants.py); every clause is covered here.
     good_p = (0.45, 0.35, 0.55)
     good_g = (5.0, 4.0, 6.0)
     P = lambda d, lo, hi: dict(zip(("difference", "ci_low", "ci_high"), (d, lo, hi), strict=True))  # noqa: E731
@@ -682,7 +672,7 @@ EXERCISES = [
     Graded("ex5_tests", "peeking_error", None, _peeking_fixed),
     Graded("ex6_tests", "exposure_value", _exposure_world, _exposure_fixed),
     Graded("ex7_tests", "its_fit", _its_world, _its_fixed),
-    Graded("ex8_tests", "pilot_decision", _decision_world, _decision_fixed),
+    Graded("ex8_tests", "pilot_decision", None, _decision_fixed),
 ]
 
 
