@@ -122,7 +122,7 @@ def _looks_figure(cost: pd.DataFrame, alpha: float):
 class PeekingExplorer(_Explorer):
     """Sliders for the number of looks and alpha; see :func:`peeking_explorer`."""
 
-    def __init__(self, simulate, *, max_looks=10, alpha=0.05, simulations=5000):
+    def __init__(self, simulate, *, max_looks=8, alpha=0.05, simulations=3000):
         w = _ipywidgets()
         self.simulate, self.simulations = simulate, int(simulations)
         self.looks = w.IntSlider(value=int(max_looks), min=1, max=20, description="looks",
@@ -154,8 +154,8 @@ class PeekingExplorer(_Explorer):
         self._show(looks_summary(self.cost, alpha), lambda: _looks_figure(self.cost, alpha))
 
 
-def peeking_explorer(simulate: SimulateFn, *, max_looks: int = 10, alpha: float = 0.05,
-                     simulations: int = 5000) -> PeekingExplorer | None:
+def peeking_explorer(simulate: SimulateFn, *, max_looks: int = 8, alpha: float = 0.05,
+                     simulations: int = 3000) -> PeekingExplorer | None:
     """Sliders for lab 11's peeking question: the false-positive rate 1 to K looks cost.
 
     Returns None, with a note, when ``simulate`` is not written yet or fails, so *Run All*
