@@ -16,7 +16,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from grading import Case, Fail, Graded, expect_frame, expect_series, expect_type, labels, values_match
+from grading import (
+    Case,
+    Fail,
+    Graded,
+    expect_frame,
+    expect_type,
+    labels,
+    values_match,
+)
 
 # =================================================================================================
 # The rules (the lab's text): every constant the references and the boundary records use.

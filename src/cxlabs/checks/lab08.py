@@ -262,7 +262,7 @@ _LIFT = {1: (2, 2, 1.0, 2.5, 0.5), 2: (2, 1, 0.5, 1.25, 0.75), 3: (2, 1, 0.5, 1.
          4: (2, 0, 0.0, 0.0, 1.0), 5: (2, 0, 0.0, 0.0, 1.0)}
 _LIFT_COLUMNS = ["renewals", "cancelled", "cancel_rate", "lift", "cumulative_share"]
 _CANCELLED_TIES_REVERSED = [1, 2, 0, 1, 0]
-_CANCELLED_LOWEST_FIRST = [0, 0, 1, 1, 2]
+_CANCELLED_LOWEST_FIRST = [0, 1, 0, 2, 1]
 _CUM_RENEWALS = [0.2, 0.4, 0.6, 0.8, 1.0]
 
 
@@ -405,7 +405,7 @@ BACKTEST_BOUNDS = (0.15, 0.30)
 _BT_SCORES = {1: 0.05, 2: 0.10, 3: 0.15, 4: 0.20, 5: 0.25, 6: 0.30, 7: 0.40, 8: 0.60, 9: 0.149}
 _BT_OUTCOMES = {1: 0, 2: 0, 3: 0, 4: 1, 5: 0, 6: 1, 7: 0, 8: 1, 9: 0}
 _BT_ORDER = (6, 2, 9, 4, 1, 8, 3, 7, 5)
-_BT_OUT_ORDER = (5, 9, 1, 7, 3, 8, 2, 6, 4)
+_BT_OUT_ORDER = (1, 4, 5, 6, 7, 2, 8, 3, 9)
 #: The worked answer by hand: tier -> (renewals, predicted_retention, actual_retention, gap)
 _BT = {"low": (3, 1 - 0.299 / 3, 1.0, 0.299 / 3),
        "medium": (3, 0.8, 2 / 3, 2 / 3 - 0.8),
