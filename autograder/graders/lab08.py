@@ -313,15 +313,22 @@ def _fixed_split():
 LIFT_COLUMNS = ["renewals", "cancelled", "cancel_rate", "lift", "cumulative_share"]
 
 
-def lift_ref(scores: pd.Series, outcomes: pd.Series, groups: int) -> pd.DataFrame:
-    """Exercise 3's reference: a lexsort rank (score descending, label ascending) and loops over groups."""
+def lift_ref(scores: pd.Series, outcomes: pd.Series, groups: int, sizes=None) -> pd.DataFrame:
+    """Exercise 3's reference: a lexsort rank (score descending, label ascending) and loops over groups.
+
+    ``sizes`` (renewals per group, in group order) lets the reference follow any equal-size cut
+    the learner chose (1 + i * groups // n, pd.qcut of the rank, np.array_split); by default the
+    task's example formula."""
     ids = labels(scores.index)
     label_rank = np.empty(len(ids), dtype=np.int64)
     label_rank[sorted(range(len(ids)), key=lambda i: ids[i])] = np.arange(len(ids))
     order = np.lexsort((label_rank, -scores.to_numpy(float)))
     y = outcomes.reindex(scores.index).to_numpy(bool)[order]
     n = len(order)
-    group = np.array([1 + i * groups // n for i in range(n)])
+    if sizes is None:
+        group = np.array([1 + i * groups // n for i in range(n)])
+    else:
+        group = np.repeat(np.arange(1, groups + 1), np.asarray(sizes, dtype=int))
     rows = []
     total, rate = y.sum(), y.mean()
     found = 0
@@ -333,7 +340,20 @@ def lift_ref(scores: pd.Series, outcomes: pd.Series, groups: int) -> pd.DataFram
     return pd.DataFrame(rows, columns=LIFT_COLUMNS, index=pd.Index(range(1, groups + 1), name="group"))
 
 
-def _check_lift(ref: pd.DataFrame, tie_hint: bool = False):
+def equal_sizes(sizes, n: int, groups: int) -> bool:
+    """Are ``sizes`` a cut of n renewals into ``groups`` groups whose sizes differ by at most one?"""
+    try:
+        sizes = [float(x) for x in sizes]
+    except (TypeError, ValueError):
+        return False
+    low, high = n // groups, -(-n // groups)
+    return (len(sizes) == groups and sum(sizes) == n and all(x in (low, high) for x in sizes)
+            and all(float(x).is_integer() for x in sizes))
+
+
+def _check_lift(scores: pd.Series, outcomes: pd.Series, groups: int, tie_hint: bool = False):
+    ref = lift_ref(scores, outcomes, groups)
+
     def check(answer):
         frame = expect_type(answer, pd.DataFrame, "a DataFrame indexed by group")
         if labels(frame.index) == list(range(len(ref))):
@@ -341,8 +361,14 @@ def _check_lift(ref: pd.DataFrame, tie_hint: bool = False):
         if labels(frame.index) != labels(ref.index) and sorted(labels(frame.index), key=str) == sorted(
                 labels(ref.index), key=str):
             raise Fail("the rows are not in group order 1, 2, ...")
+        want = ref
+        if "renewals" in frame.columns and len(frame) == groups:
+            if not equal_sizes(frame["renewals"], len(scores), groups):
+                raise Fail("the groups are not equal slices of the sorted renewals: their sizes should differ "
+                           "by at most one")
+            want = lift_ref(scores, outcomes, groups, frame["renewals"].to_numpy())
         try:
-            expect_frame(frame, ref, row_order=True, index_name="the groups")
+            expect_frame(frame, want, row_order=True, index_name="the groups")
         except Fail as exc:
             if tie_hint and "cancelled" in str(exc):
                 raise Fail(f"{exc}: renewals with equal scores are taken in index order (lowest label first) "
@@ -357,9 +383,9 @@ def _lift_world(world):
     coarse = pd.Series(X["failed"].to_numpy() + X["late"].to_numpy(), index=renewals.index)  # many ties
     y_all = renewals["outcome"].eq("cancelled")
     return [Case("the model's scores of the test renewals and their outcomes (another order), 10 groups",
-                 (_shuffled(scores, 31), _shuffled(outcomes, 32), 10), _check_lift(lift_ref(scores, outcomes, 10))),
+                 (_shuffled(scores, 31), _shuffled(outcomes, 32), 10), _check_lift(scores, outcomes, 10)),
             Case("a score with many ties (failed visits + late deliveries) of every renewal, 7 groups",
-                 (_shuffled(coarse, 33), _shuffled(y_all, 34), 7), _check_lift(lift_ref(coarse, y_all, 7), True))]
+                 (_shuffled(coarse, 33), _shuffled(y_all, 34), 7), _check_lift(coarse, y_all, 7, True))]
 
 
 def _fixed_lift():
@@ -371,7 +397,7 @@ def _fixed_lift():
     outcomes = pd.Series(y, index=pd.Index(ids, name="renewal"))
     return [Case("hand-made scores with ties across group boundaries, 11 renewals in 4 groups",
                  (scores.iloc[::-1], outcomes.sample(frac=1, random_state=2), 4),
-                 _check_lift(lift_ref(scores, outcomes, 4), True))]
+                 _check_lift(scores, outcomes, 4, True))]
 
 
 # =================================================================================================
