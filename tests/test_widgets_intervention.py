@@ -67,3 +67,14 @@ def test_explorer_waits_for_an_unanswered_function(capsys):
 
     assert intervention_explorer(SCORES, OUTCOMES, VALUE, INTERVENTIONS, blank) is None
     assert "Not answered yet" in capsys.readouterr().out
+
+
+def test_curve_agrees_with_the_function_at_every_threshold():
+    from cxlabs.widgets.intervention import _curve
+
+    grid = np.round(np.arange(0, 0.61, 0.05), 2)
+    curve = _curve(SCORES, OUTCOMES, VALUE, 10.0, 0.5, grid)
+    for t, row in zip(grid, curve.itertuples(), strict=True):
+        r = intervention_outcomes(SCORES, OUTCOMES, VALUE, 10.0, 0.5, t)
+        assert row.contacted == r["contacted"]
+        assert np.isclose(row.expected_net, r["expected_net"]) and np.isclose(row.net, r["net"])

@@ -627,7 +627,7 @@ def MEMO_FIGURES(world) -> dict:
     from sklearn.metrics import roc_auc_score
 
     ns = solution_namespace("lab08", world, ["setup", "signals", "ex1_look", "ex2_look", "ex5_bounds",
-                                             "ex6_interventions"])
+                                             "teams_look", "ex6_interventions"])
     scores, y = ns["scores"], ns["y_test"]
     result = ns["backtest"](scores["operational"], y, ns["RISK_BOUNDS"])
     lifts = {name: ns["lift_table"](p, y, 10) for name, p in scores.items()}
@@ -647,6 +647,10 @@ def MEMO_FIGURES(world) -> dict:
         "plans bought in the history still running after the first renewal": (
             f"{_pct(km['survival'].iloc[0])}" if len(km) else "no cancellation"),
     }
+    flags, y_flags = ns["flags"], ns["y_test"]
+    figures["teams' flags today: flagged, cancel rate flagged vs not"] = "; ".join(
+        f"{c}: {int(flags[c].sum())}, {_pct(y_flags[flags[c]].mean())} vs {_pct(y_flags[~flags[c]].mean())}"
+        for c in flags)
     for name, o in ns["INTERVENTIONS"].iterrows():
         d = ns["contact_decisions"](scores["operational"], value, o["cost"], o["save_rate"])
         chosen = d["contact"].astype(bool)

@@ -83,9 +83,17 @@ def intervention_summary(r: Mapping, name: str = "the intervention") -> str:
             f"{r['saves']:.1f} saves in the back-test (net ${r['net']:,.0f}).")
 
 
-def _curve(scores, outcomes, value, cost, save_rate, grid):
-    rows = [intervention_outcomes(scores, outcomes, value, cost, save_rate, t) for t in grid]
-    return pd.DataFrame(rows)
+def _curve(scores, outcomes, value, cost, save_rate, grid) -> pd.DataFrame:
+    """:func:`intervention_outcomes` at every threshold of ``grid`` (one pass over sorted scores)."""
+    p, y, v = _aligned(scores, outcomes, value)
+    order = np.argsort(-p, kind="stable")
+    p, y, v = p[order], y[order], v[order]
+    n = np.searchsorted(-p, -np.asarray(grid, dtype=float), side="right")  # scores >= threshold
+    cum = {k: np.r_[0.0, np.cumsum(a)] for k, a in
+           (("p", p * save_rate), ("pv", p * save_rate * v), ("y", y * save_rate), ("yv", y * save_rate * v))}
+    return pd.DataFrame({"threshold": np.asarray(grid, dtype=float), "contacted": n,
+                         "expected_saves": cum["p"][n], "expected_net": cum["pv"][n] - cost * n,
+                         "saves": cum["y"][n], "net": cum["yv"][n] - cost * n})
 
 
 def _figure(curve: pd.DataFrame, r: Mapping, rule: Mapping | None, name: str):
