@@ -219,10 +219,10 @@ def _windows_world(world):
 
 def _fixed_windows():
     renewals = pd.DataFrame({
-        "customer_id": [1, 1, 2, 3, 4, 5, 6],
+        "customer_id": [1, 1, 2, 3, 4, 5, 6, 7],
         "notice_date": [T("2025-03-01"), T("2025-05-01"), T("2024-06-15"), T("2025-01-01"), T("2025-07-01"),
-                        T("2025-09-30"), T("2025-02-01")],
-    }, index=pd.Index(["r1", "r2", "r3", "r4", "r5", "r6", "r7"], name="renewal"))
+                        T("2025-09-30"), T("2025-02-01"), T("2025-02-01")],
+    }, index=pd.Index(["r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8"], name="renewal"))  # r8: no events
     renewals["notice_date"] = renewals["notice_date"].astype("datetime64[us]")
     days = 30
     rows = [  # customer, time, amount
@@ -235,15 +235,17 @@ def _fixed_windows():
         (2, T("2024-06-14 23:00"), 512.0),                                       # in r3
         (4, T("2025-06-30 12:00"), 1.0), (4, T("2025-06-30 12:00"), 1.0),        # same instant, both count
         (4, T("2025-06-01"), 3.0),                                               # r5's first instant
+        (4, T("2025-06-01") - US, 13.0),                                         # just before r5's window
         (9, T("2025-06-30"), 5.0),                                               # customer without a renewal
         (5, T("2025-10-01"), 7.0), (5, T("2025-09-30"), 9.0),                    # all at or after r6's cut-off
-        (6, T("2024-12-15"), 11.0),                                              # before r7's window
+        (3, T("2024-11-15"), 11.0),                                              # before r4's window
+        (6, T("2025-02-01") - US, 17.0),                                         # last instant before r7's cut-off
     ]
     events = pd.DataFrame(rows, columns=["customer_id", "event_at", "amount"]).astype({"event_at": "datetime64[us]"})
     events = events.sample(frac=1, random_state=5).reset_index(drop=True)
-    renewals = renewals.iloc[[3, 0, 6, 2, 5, 1, 4]]
-    at_cutoff = pd.Series({"r1": True, "r3": True, "r6": True})
-    first_day = pd.Series({"r2": True, "r5": True})
+    renewals = renewals.iloc[[3, 0, 7, 6, 2, 5, 1, 4]]
+    at_cutoff = pd.Series({"r1": True, "r3": True, "r6": True, "r7": True})
+    first_day = pd.Series({"r2": True, "r4": True, "r5": True})
     where = {"an event at or after the cut-off (the notice date's midnight, or later that day) was counted, or "
              "the last instant before it was not: the window ends just before the notice date, time < "
              "notice_date": at_cutoff,
@@ -594,9 +596,9 @@ def _contact_world(world):
 
 
 def _fixed_contact():
-    ids = [5, 1, 9, 3, 7]
-    scores = pd.Series([0.05, 0.9, 0.3, 0.12, 0.6], index=ids)
-    value = pd.Series([2000.0, 50.0, 120.0, 289.0, 99.0], index=ids)
+    ids = [5, 1, 9, 3, 7, 8, 2]
+    scores = pd.Series([0.05, 0.9, 0.3, 0.12, 0.6, 0.08, 0.95], index=ids)
+    value = pd.Series([2000.0, 50.0, 120.0, 289.0, 99.0, 1500.0, 60.0], index=ids)
     return [Case("hand-made renewals: high risk but little value, low risk but much value (cost 30, save rate 0.4)",
                  (scores, value.iloc[::-1], 30.0, 0.4), _check_contact(contact_ref(scores, value, 30.0, 0.4)))]
 
