@@ -111,7 +111,7 @@ def _floor_figure(table: pd.DataFrame, floor: float, row: Mapping):
     ax.set_xlim(-2, 102)
     ax.legend(loc="upper left")
     finish(ax, "What the fairness floor costs", "floor per segment (% of its demand)", "share (%)",
-           "Line chart of the value given up and the worst-served segment's fill rate against the floor; "
+           "Line chart of the value given up and the worst-served segment's fill rate against the floor. "
            + floor_summary(floor, row))
     return fig
 
