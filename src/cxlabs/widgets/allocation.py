@@ -108,7 +108,7 @@ def _floor_figure(table: pd.DataFrame, floor: float, row: Mapping):
     ax.plot(ok.index * 100, ok["lowest_fill"] * 100, color=PALETTE[0], linestyle="--", marker="s",
             label="worst-served segment's fill")
     ax.axvline(floor * 100, color="black", linestyle=":", label=f"you: {floor:.0%}")
-    ax.set_xlim(-2, 102)
+    ax.set_xlim(-2, max(float(ok.index.max()), floor) * 100 + 2)
     ax.legend(loc="upper left")
     finish(ax, "What the fairness floor costs", "floor per segment (% of its demand)", "share (%)",
            "Line chart of the value given up and the worst-served segment's fill rate against the floor. "
