@@ -207,7 +207,7 @@ def example_scored() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["customer_id", "group", "converted_30d", "uplift"])
 
 
-#: The worked example's economics for exercise 7 (USD), with k = EXAMPLE_DEPTH.
+#: The worked example's economics for exercise 7 (USD), with k = EXAMPLE_DEPTH, passed in this order.
 EXAMPLE_ECONOMICS = {"margin_offer": 30.0, "margin_list": 50.0, "cost_per_contact": 0.5, "fixed_cost": 10.0}
 EXAMPLE_DEPTH = 6
 
@@ -664,7 +664,7 @@ _NET = {"contacts": 6.0, "rate_treated": 2 / 3, "rate_control": 1 / 3, "incremen
 
 
 def _check_net(ex: Exercise, func) -> None:
-    answer = call(ex, func, example_scored(), EXAMPLE_DEPTH, **EXAMPLE_ECONOMICS)
+    answer = call(ex, func, example_scored(), EXAMPLE_DEPTH, *EXAMPLE_ECONOMICS.values())
     if isinstance(answer, dict):
         answer = pd.Series(answer)
     expect_type(ex, answer, pd.Series, "a Series with contacts, rate_treated, rate_control, "
