@@ -764,3 +764,68 @@ EXERCISES = [
     Graded("ex7_tests", "net_margin_at_depth", _net_world, _net_fixed),
     Graded("ex8_tests", "forecast_vs_actual", _accuracy_world, _accuracy_fixed),
 ]
+
+
+# =================================================================================================
+# Memo figures: what the memo rubric asks about, on the learner's world (the lab's own pipeline)
+# =================================================================================================
+
+def MEMO_FIGURES(world) -> dict:
+    """The figures the memo rubric lists, in its order: what each rule stops, oversold offer-centres,
+    guardrail breaches, uplift by cell, the Qini curve, net margin by depth and the forecast's error."""
+    from grading import solution_namespace
+
+    ns = solution_namespace("lab10", world, ["setup", "ex1_given", "ex2_given", "ex3_given", "ex4_given",
+                                             "ex5_given", "ex7_given"])
+    engine = ns["eligibility"](ns["context"], ns["daily_stock"], ns["quality_holds"], ns["regional_rules"],
+                               ns["offer_contacts"], ns["contact_policies"])
+    top = engine.join(ns["context"].set_index("candidate_id")[["rank", "channel", "campaign"]])
+    top = top[top["rank"] == 1]
+    counts = top["first_failure"].value_counts()
+    email = top[(top["channel"] == "email") & ~top["consent"]]
+    suppressed = float((email["first_failure"] != ELIGIBLE).mean())
+    summer = top[top["campaign"].isin(["summer-kickoff", "heatwave"])]
+    over = ns["oversell_check"](ns["plan"], ns["daily_stock"])
+    short = (over["expected_redemptions"] - over["available_units"]).clip(lower=0)
+    guard = ns["price_guardrails"](ns["offers"], ns["MAX_DISCOUNT"], ns["MIN_MARGIN"])
+    bad = guard[guard["breach"] != "ok"]
+    holdout = ns["holdout"]
+    uplift = ns["two_model_uplift"](holdout, ns["UPLIFT_FEATURES"])
+    cells = holdout.join(uplift, on="customer_id").groupby(ns["UPLIFT_FEATURES"]).agg(
+        n=("customer_id", "size"), uplift=("uplift", "first")).sort_values("uplift", ascending=False)
+    big = cells[cells["n"] >= MIN_AUDIENCE]
+    best_cell = big.iloc[0] if len(big) else cells.iloc[0]
+    best_key = {f: (bool(v) if isinstance(v, (bool, np.bool_)) else str(v))
+                for f, v in zip(ns["UPLIFT_FEATURES"], best_cell.name, strict=True)}
+    negative = int(cells.loc[cells["uplift"] < -0.05, "n"].sum())
+    scored = holdout[["customer_id", "group", "converted_30d"]].join(uplift["uplift"].fillna(0.0), on="customer_id")
+    curve = ns["qini_curve"](scored)
+    n = len(scored)
+    econ = (ns["MARGIN_OFFER"], ns["MARGIN_LIST"], ns["COST_PER_CONTACT"], ns["PERSONALISATION_COST"])
+    depths = sorted({max(1, round(n * i / 20)) for i in range(1, 21)})
+    margins = {k: float(ns["net_margin_at_depth"](scored, k, *econ)["net_margin"]) for k in depths}
+    best_k = max(margins, key=margins.get)
+    inc = ns["net_margin_at_depth"](scored, best_k, *econ)
+    kept = 1 - suppressed
+    after = float(inc["incremental_margin"]) * kept - best_k * kept * econ[2] - econ[3]
+    accuracy = ns["forecast_vs_actual"](ns["redemption_forecasts"], ns["offer_redemptions"], ns["customers"])
+    return {
+        "rank-1 offers by first rule broken": f"{len(top):,} offers: " + ", ".join(
+            f"{r} {int(counts.get(r, 0)):,}" for r in [*RULE_ORDER, ELIGIBLE]),
+        "summer campaigns: rank-1 offers stopped for stock": f"{int(summer['stock'].sum()):,} of {len(summer):,}",
+        "share of consenting e-mail rank-1 offers the other rules stop": f"{suppressed:.0%}",
+        "oversold offer-centres (sent plan)": f"{int(over['oversold'].sum())} of {len(over)}; "
+                                              f"short by {short.sum():.0f} units",
+        "guardrail breaches": ", ".join(f"offer {i} ({b})" for i, b in bad["breach"].items()) or "none",
+        f"best uplift cell of at least {MIN_AUDIENCE} customers": f"{best_key}: {best_cell['uplift']:+.3f} "
+                                                                 f"({int(best_cell['n']):,} customers)",
+        "cells with fewer than 200 customers": f"{int((cells['n'] < MIN_AUDIENCE).sum())} of {len(cells)}",
+        "customers in cells with uplift below -5 points": f"{negative:,} of {n:,}",
+        "Qini peak": f"{curve.max():.0f} extra conversions at the top {int(curve.idxmax()) / n:.0%}; "
+                     f"everyone: {curve.iloc[-1]:.0f}",
+        "net margin at the best depth (of 5% steps), no suppression": f"top {best_k / n:.0%}: {margins[best_k]:,.0f} USD",
+        "net margin, everyone": f"{margins[n]:,.0f} USD",
+        "net margin at the best depth after suppression": f"{after:,.0f} USD",
+        "forecast / actual by segment": "; ".join(f"{s} {r:.2f} ({f:.0f} vs {int(a)})" for s, r, f, a in zip(
+            accuracy.index, accuracy["ratio"], accuracy["forecast"], accuracy["actual"], strict=True)),
+    }
