@@ -141,12 +141,12 @@ class TargetingExplorer(_Explorer):
     """
 
     def __init__(self, scored, net_margin_fn, economics: Mapping, *, suppressed_share: float = 0.0,
-                 steps: int = 50):
+                 steps: int = 20):
         w = _ipywidgets()
         self.scored, self.net_margin_fn, self.economics = scored, net_margin_fn, dict(economics)
         n = len(scored)
         self.depths = sorted({max(1, int(round(n * i / steps))) for i in range(1, steps + 1)})
-        self.depth = w.IntSlider(value=100, min=2, max=100, step=2, description="depth (%)",
+        self.depth = w.IntSlider(value=100, min=100 // steps, max=100, step=100 // steps, description="depth (%)",
                                  continuous_update=False, style={"description_width": "110px"},
                                  layout=w.Layout(width="520px"))
         self.suppressed = w.FloatSlider(value=float(suppressed_share), min=0.0, max=0.9, step=0.05,
