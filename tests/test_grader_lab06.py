@@ -17,10 +17,8 @@ from conftest import grading_module
 
 
 @pytest.fixture(scope="module")
-def plan(world42, world7):
-    grading = grading_module()
-    worlds = [grading.World(world42, "your company's data"), grading.World(world7, "a second company's data")]
-    return grading.build_plan("lab06", worlds), worlds
+def plan(grading_plans):
+    return grading_plans["lab06"]  # the session's plan: built once, shared with test_graders
 
 
 def _dressed() -> dict:

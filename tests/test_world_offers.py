@@ -33,9 +33,10 @@ def candidates(folder) -> pd.DataFrame:
     return c.assign(sent_at=c["send_date"] + SEND_HOUR, fulfilment_centre=c["market"].map(CENTRE_OF_MARKET))
 
 
-def consent(folder, c: pd.DataFrame) -> pd.Series:
+def consent(folder, c: pd.DataFrame, engine: bool = False) -> pd.Series:
     """Consent for the channel's purpose at the send: the latest decision at or before it
-    (withdraw wins a tie), else the regional default (GDPR: no; elsewhere: yes)."""
+    (withdraw wins a tie), else lab 04's default (GDPR: no; marketing texts: no; elsewhere: yes).
+    With ``engine``, the old engine's default instead (regional only: texts assumed in the US)."""
     purpose = read(folder, "contact_policies").set_index("channel")["consent_purpose"]
     q = c[["candidate_id", "customer_id", "sent_at", "privacy_regime"]].assign(purpose=c["channel"].map(purpose))
     ev = read(folder, "consent_events")
@@ -43,7 +44,10 @@ def consent(folder, c: pd.DataFrame) -> pd.Series:
     m = m[m["event_at"] <= m["sent_at"]]
     last = m[m["event_at"] == m.groupby("candidate_id")["event_at"].transform("max")]
     decided = ~last.groupby("candidate_id")["action"].agg(lambda a: (a == "withdraw").any())
-    default = q.set_index("candidate_id")["privacy_regime"] != "GDPR"
+    q = q.set_index("candidate_id")
+    default = q["privacy_regime"] != "GDPR"
+    if not engine:
+        default &= q["purpose"] != "marketing_sms"
     return decided.reindex(default.index).fillna(default).astype(bool)
 
 
@@ -154,14 +158,20 @@ def test_guardrail_breaches_are_recoverable(any_world):
     assert set(got.values()) == {"discount", "margin"}
 
 
-def test_engine_sent_rank_one_offers_where_consent_held(any_world):
-    c, ct = read(any_world, "offer_candidates"), read(any_world, "offer_contacts")
+def test_engine_sent_rank_one_offers_where_it_believed_consent_held(any_world):
+    """The engine sent every rank-1 candidate with consent as it believed (texts assumed in the
+    US where nobody decided), so it sent marketing texts the law does not allow: a planted breach."""
+    c, ct = candidates(any_world), read(any_world, "offer_contacts")
     truth = read(any_world, "offer_eligibility_truth")
-    c = c.merge(truth, on="candidate_id")
-    sent = ct.merge(c[["customer_id", "offer_id", "rank", "fails_consent"]], on=["customer_id", "offer_id"])
-    assert (sent["rank"] == 1).all() and not sent["fails_consent"].any()
-    should = c[(c["rank"] == 1) & ~c["fails_consent"]]
-    assert len(sent) == len(should)
+    believed = consent(any_world, c, engine=True)
+    c = c.merge(truth[["candidate_id", "fails_consent"]], on="candidate_id")
+    c["believed"] = believed.loc[c["candidate_id"]].to_numpy()
+    sent = ct.merge(c[["customer_id", "offer_id", "rank", "believed", "fails_consent"]],
+                    on=["customer_id", "offer_id"])
+    assert (sent["rank"] == 1).all() and sent["believed"].all()
+    assert len(sent) == int(((c["rank"] == 1) & c["believed"]).sum())
+    unlawful = sent[sent["fails_consent"]]
+    assert len(unlawful) > 100 and (unlawful["channel"] == "sms").all(), "texts sent without consent"
 
 
 def test_open_holds_are_the_products_flagged_on_hold(any_world):

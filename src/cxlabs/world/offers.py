@@ -3,15 +3,17 @@ must pass, what was sent and redeemed, and one campaign run as a randomised hold
 
 Eight campaigns were ranked by a propensity model (``offer_candidates``: each audience
 customer's top three offers). The engine that sent them checked consent only: it sent each
-customer's top offer where the channel's consent held, whatever the stock, quality holds,
-regional rules or frequency caps said. Two of the campaigns fall in the 2025 shortage and
+customer's top offer where it believed the channel's consent held (it assumed consent to
+marketing texts in the US where nobody had decided, which the TCPA does not allow), whatever the
+stock, quality holds, regional rules or frequency caps said. Two of the campaigns fall in the 2025 shortage and
 feature the short family. A weekly e-mail deal runs all year. One more campaign was sent to a
 random half of its audience.
 
 Planted truths (the ``offers_`` facts and two truth tables):
 
 * candidates the model ranks first that break a rule: no stock, a quality hold, a regional
-  rule, no consent, a frequency cap (``offer_eligibility_truth``, every reason per candidate);
+  rule, no consent (by lab 04's defaults, the law), a frequency cap (``offer_eligibility_truth``,
+  every reason per candidate);
 * the redemption forecast (the model's scores summed) over-predicts one segment, whose
   customers redeem at a fraction of their score;
 * heterogeneous uplift in the holdout: lapsed customers respond, active ones do not, and
@@ -132,8 +134,10 @@ CONTACT_POLICIES = Table(
     "contact_policies",
     "Per outbound offer channel (company policy): the consent purpose it needs, its frequency cap "
     "and its cost. Consent: the customer's latest `consent_events` decision for the purpose at or "
-    "before the send, withdraw winning a tie at the same instant; with no decision, the regional "
-    "default (GDPR: no consent; CCPA and other US states: consent).",
+    "before the send, withdraw winning a tie at the same instant; with no decision, the default of "
+    "lab 04 (GDPR: no consent; marketing texts: no consent anywhere, as the TCPA requires prior "
+    "express written consent; otherwise consent until the customer opts out). The engine that "
+    "sent the 2024-2025 campaigns assumed consent to texts in the US where nobody had decided.",
     "channel",
     (
         Column("channel", "str", "Channel.", allowed=OFFER_CHANNELS, unique=True),
@@ -167,7 +171,8 @@ OFFER_CANDIDATES = Table(
 OFFER_CONTACTS = Table(
     "offer_contacts",
     "Offers actually sent. The engine sent each audience customer's rank-1 candidate where the "
-    "channel's consent held (it checked nothing else); the weekly deal went to a fifth of "
+    "channel's consent held as it believed (it checked nothing else, and assumed consent to "
+    "marketing texts in the US where nobody had decided); the weekly deal went to a fifth of "
     "consenting customers each Thursday; the holdout campaign to its treatment group.",
     "offer sent to a customer",
     (
@@ -289,7 +294,9 @@ def send_days(plan: dict) -> dict[str, pd.Timestamp]:
 class ConsentBook:
     """Consent decisions, ready to answer 'does this customer consent to this purpose at this
     instant?': the latest event at or before the instant decides, withdraw winning a tie at the
-    same instant; with no event, the regional default (GDPR: no; elsewhere: yes)."""
+    same instant; with no event, the default of lab 04 (GDPR: no; marketing texts: no, everywhere,
+    47 CFR 64.1200(a)(2); elsewhere: yes). ``engine=True`` gives the default the old offer engine
+    used instead (regional only: it assumed consent to texts in the US, a planted breach)."""
 
     def __init__(self, consent_events: pd.DataFrame, customers: pd.DataFrame):
         rows = pd.Index(customers["customer_id"]).get_indexer(consent_events["customer_id"])
@@ -302,9 +309,9 @@ class ConsentBook:
         self.key, self.t, self.withdraw = key[last], t[last], withdraw[last]
         self.default = (customers["privacy_regime"] != "GDPR").to_numpy()
 
-    def at(self, rows, purpose, at_us) -> np.ndarray:
+    def at(self, rows, purpose, at_us, engine: bool = False) -> np.ndarray:
         """Consent of customer ``rows[i]`` (row in customers) for ``purpose[i]`` (a code into
-        PURPOSES) at ``at_us[i]``."""
+        PURPOSES) at ``at_us[i]``; with ``engine``, by the old engine's default."""
         rows = np.asarray(rows, np.int64)
         qkey = rows * len(PURPOSES) + np.asarray(purpose, np.int64)
         qt = np.broadcast_to(np.asarray(at_us, np.int64), qkey.shape)
@@ -315,7 +322,10 @@ class ConsentBook:
         q = (qkey << shift) + ranks[len(self.t):]
         pos = np.searchsorted(ev, q, side="right") - 1
         hit = (pos >= 0) & (self.key[np.maximum(pos, 0)] == qkey)
-        return np.where(hit, ~self.withdraw[np.maximum(pos, 0)], self.default[rows])
+        default = self.default[rows]
+        if not engine:
+            default = default & (np.broadcast_to(np.asarray(purpose), qkey.shape) != PURPOSES.index("marketing_sms"))
+        return np.where(hit, ~self.withdraw[np.maximum(pos, 0)], default)
 
 
 def contacts_before(contacts_key, contacts_t, key, t, window_us, origin_us) -> np.ndarray:
@@ -440,7 +450,8 @@ def make_offers(ctx, customers, products, orders, order_lines, shipments, ticket
     c_purpose = np.array([PURPOSES.index(CONSENT_OF_CHANNEL[c]) for c in OFFER_CHANNELS])[c_chan]
     c_t = cand["t"].to_numpy()
     book = ConsentBook(consent_events, customers)
-    consented = book.at(crow, c_purpose, c_t)
+    consented = book.at(crow, c_purpose, c_t)            # the law (lab 04's defaults)
+    engine_consented = book.at(crow, c_purpose, c_t, engine=True)  # what the old engine believed
 
     # ---- contacts: weekly deals, the campaigns' rank-1 sends, the holdout's treatment group ----
     rng = ctx.rng("offer_contacts")
@@ -455,7 +466,7 @@ def make_offers(ctx, customers, products, orders, order_lines, shipments, ticket
     ok = book.at(w_cust, np.full(len(w_cust), PURPOSES.index("marketing_email")), w_time)
     contacts = [pd.DataFrame({"crow": w_cust[ok], "offer_row": weekly_rows[w_off[ok]], "t": w_time[ok],
                               "channel": 0, "score": np.nan})]
-    sent = (cand["rank"].to_numpy() == 1) & consented
+    sent = (cand["rank"].to_numpy() == 1) & engine_consented
     contacts.append(pd.DataFrame({"crow": crow[sent], "offer_row": cand["offer_row"].to_numpy()[sent],
                                   "t": c_t[sent], "channel": c_chan[sent], "score": cand["model_score"].to_numpy()[sent]}))
 
