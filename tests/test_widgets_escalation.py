@@ -6,7 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxlabs.widgets.escalation import escalation_explorer, escalation_summary, escalation_tradeoff, simulate_histories
+from cxlabs.widgets.escalation import (
+    escalation_explorer,
+    escalation_summary,
+    escalation_tradeoff,
+    simulate_histories,
+)
 
 MONTHS = pd.date_range("2024-01-01", periods=24, freq="MS", name="month")
 COUNTS = pd.DataFrame({"a": [60] * 24, "b": [30] * 24, "c": [10] * 24}, index=MONTHS)
