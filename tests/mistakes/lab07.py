@@ -80,7 +80,7 @@ def predict_themes(train_texts, train_themes, texts):
 '''
 
 
-def _themes(model="make_pipeline(TfidfVectorizer(sublinear_tf=True), LogisticRegression(C=10, max_iter=1000))",
+def _themes(model="make_pipeline(TfidfVectorizer(sublinear_tf=True), LogisticRegression(max_iter=1000))",
             result='pd.Series(model.predict(texts), index=texts.index, name="theme")') -> str:
     return _THEMES.replace("MODEL", model).replace("RESULT", result)
 
