@@ -511,7 +511,11 @@ def _z_fixed():
                          "c": [15, 14, 0, 16, 0, 13, 20, 17, 0, 12]}, index=months)
     always = pd.DataFrame({"only": [10, 12, 9, 11, 3, 8], "new": [0, 0, 0, 0, 4, 2]}, index=months[:6])
     floats = gaps.astype(float)
+    # two months without comments in a row: with baseline_months=2 the next month has no baseline
+    quiet = pd.DataFrame({"a": [4, 6, 0, 0, 5, 7, 2], "b": [6, 4, 0, 0, 5, 3, 8]}, index=months[:7])
     return [
+        Case("hand-made counts with two months without comments in a row, baseline_months=2", (quiet, 2),
+             _check_z(_z_ref(quiet, 2))),
         Case("hand-made counts with months without comments, and a theme absent from its baseline",
              (gaps, 3), _check_z(_z_ref(gaps, 3))),
         Case("hand-made counts where one theme is every comment of the baseline, baseline_months=1",
