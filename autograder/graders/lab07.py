@@ -310,8 +310,11 @@ def _check_status(ref: pd.DataFrame):
             raise Fail("the index should be the followup_id") from None
         if "due_at" in got.columns:
             try:
-                got["due_at"] = pd.to_datetime(got["due_at"]).astype("datetime64[ns]")
-            except (TypeError, ValueError):
+                due = pd.to_datetime(got["due_at"])
+                if getattr(due.dt, "tz", None) is not None:   # 17:00 UTC written as an aware time is right too
+                    due = due.dt.tz_convert("UTC").dt.tz_localize(None)
+                got["due_at"] = due.astype("datetime64[ns]")
+            except (TypeError, ValueError, AttributeError):
                 raise Fail("column 'due_at' should hold timestamps") from None
         expect_frame(got, ref, columns=["due_at"], index_name="the index (followup_id: follow-ups opened "
                                                                 "at or before as_of)")
