@@ -727,8 +727,12 @@ def MEMO_FIGURES(world) -> dict:
     on_time = (decided["status"] == "on_time").groupby(decided["team"]).mean()
     c = world.load("feedback_comments")
     every = world.load("comment_themes").merge(c[["comment_id", "received_at"]], on="comment_id")
-    z = _z_ref(_monthly(every["received_at"], every["theme"]), 6).stack()
+    counts = _monthly(every["received_at"], every["theme"])
+    z = _z_ref(counts, 6).stack()
     alerts = z[z >= 3]
+    from cxlabs.widgets.escalation import escalation_tradeoff
+
+    curve = escalation_tradeoff(_z_ref, counts, [2.5, 3.0, 3.5, 4.0], runs=40)
     orders, shipments = world.load("orders"), world.load("shipments")
     claims = world.load("frontline_claims").to_dict("records")
     tested = {cl["claim_id"]: _claim_ref(orders, shipments, cl) for cl in claims}
@@ -744,6 +748,9 @@ def MEMO_FIGURES(world) -> dict:
             f"{t} {v:.0%}" for t, v in on_time.sort_values().items()),
         "theme alerts at z >= 3 (every comment's true theme, 6-month baseline)": "; ".join(
             f"{t} {pd.Timestamp(m):%Y-%m}" for m, t in alerts.index) or "none",
+        "alarm trade-off by threshold (simulated doublings, as in the lab's explorer)": "; ".join(
+            f"z >= {t:g}: {r.false_alarms_per_year:.1f} false alarms a year, {r.caught:.0%} caught within two months"
+            for t, r in curve.iterrows()),
         "frontline claims (rate ratio, 95% CI, verdict)": "; ".join(
             f"claim {k} ({cl['level']}, claimed {cl['claimed_rate_ratio']:g}): {v['rate_ratio']:.2f} "
             f"({v['low']:.2f} to {v['high']:.2f}) {v['verdict']}" for (k, v), cl in zip(tested.items(), claims,
