@@ -191,7 +191,7 @@ def learner_world(student: str, cache_dir: Path | None = None) -> tuple[Path, in
     seed = seed_for(student)
     if seed == grading_seed():  # never in practice (48-bit seeds); never let it leak the grading world
         raise RuntimeError(f"learner {student!r} has the grading world's seed: change CXLABS_GRADING_SEED")
-    folder = ensure_world(Path(cache_dir or worlds_dir()) / f"variant-{seed}-{generator_version()}", seed=seed)
+    folder = ensure_world(Path(cache_dir or worlds_dir()) / f"variant-{seed}", seed=seed)
     for path in [folder, *folder.iterdir()]:
         mode = 0o755 if path.is_dir() else 0o644
         if path.stat().st_mode & 0o777 != mode:

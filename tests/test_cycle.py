@@ -52,7 +52,9 @@ CHEAT = '''def revenue_by_channel(orders, order_lines):
     return revenue.sort_values(ascending=False).rename("revenue_usd")
 '''
 CAROL_MEMO = "I would join orders and shipments and compare carriers."
-MEMO_GRADES = {"alice": 3, "carol": 1}  # dave's memo is left for later: status needs_grading
+# alice's memo gets full marks (the memo's points, read from the gradebook), carol's one point;
+# dave's memo is left for later: status needs_grading
+MEMO_GRADES = {"alice": "full", "carol": 1}
 
 
 def learner(home: Path, exchange: Path, student: str, *args: str) -> subprocess.CompletedProcess:
@@ -133,9 +135,9 @@ def cycle(course_tool, world42, tmp_path_factory):
     nbgrader("collect", LAB.id)
     nbgrader("autograde", LAB.id)
     with gradebook(root) as gb:
-        for student, points in MEMO_GRADES.items():
+        for student, given in MEMO_GRADES.items():
             memo = gb.find_grade("memo", LAB.notebook, LAB.id, student)
-            memo.manual_score = points
+            memo.manual_score = memo.max_score if given == "full" else given
             memo.needs_manual_grade = False
             gb.db.commit()
     nbgrader("generate_feedback", LAB.id)
@@ -170,7 +172,6 @@ def test_scores_in_the_gradebook(cycle):
         score = {s: gb.find_submission(LAB.id, s).score for s in ["alice", "bob", "carol", "dave"]}
         ex = {g.name: g.score for g in gb.find_submission_notebook(LAB.notebook, LAB.id, "carol").grades}
     p = points(root)
-    assert MEMO_GRADES["alice"] == p["memo"], "alice's memo gets full marks"
     assert score["alice"] == p["total"], "model answers and a full-marks memo"
     assert score["bob"] == 0, "the lab as fetched"
     assert 0 < score["carol"] < p["total"]

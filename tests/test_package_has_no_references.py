@@ -22,7 +22,11 @@ import cxlabs
 
 # Modules that write files or start programs when called (not answer-shaped code).
 SKIP_MODULES = {"cxlabs.cli", "cxlabs.__main__", "cxlabs.world.build"}
-SECONDS = 10
+# A call that runs longer than this on one case is stopped and counts as no answer. The scan makes
+# tens of thousands of calls; most fail at once, and the few that churn on a table they were not
+# written for (a world generator's helper given an exercise's DataFrame) would otherwise cost
+# minutes each. Every graded reference in the course runs in well under a second a case.
+SECONDS = 3
 
 
 def package_callables():
