@@ -67,7 +67,8 @@ def top_paths(events, n):
     e = events.sort_values(SORT)
     repeat = (e["event_type"].eq(e["event_type"].shift()) & e["visitor_id"].eq(e["visitor_id"].shift())
               & e["session"].eq(e["session"].shift()))
-    paths = e[KEEP].groupby(["visitor_id", "session"])["event_type"].agg(JOIN)
+    kept = e[KEEP]
+    paths = kept.groupby(["visitor_id", "session"])["event_type"].agg(JOIN)
     counts = paths.value_counts().rename_axis("path").rename("sessions").reset_index()
     counts = counts.sort_values(["sessions", "path"], ascending=ASC).head(n)
     return counts.set_index("path")["sessions"]

@@ -535,8 +535,9 @@ top_paths = Exercise(
     (
         "Sort by visitor_id, session, event_at and event_id; drop an event when it has the same type as the "
         "event just before it in the same session.",
-        "groupby(['visitor_id', 'session'])['event_type'].agg(' > '.join) gives one path per session; "
-        "value_counts() counts them.",
+        "groupby(['visitor_id', 'session'])['event_type'].agg(' > '.join) gives one path per session (on "
+        "the full table, adding ' > ' to each type and summing per session is much faster); value_counts() "
+        "counts them.",
         "Sort the counts by sessions descending and path ascending (sort_values with two keys), then head(n).",
     ),
     _check_top_paths,
