@@ -674,8 +674,8 @@ def MEMO_FIGURES(world) -> dict:
     return {
         "JR-01 as it ran: firings / broken stock promises": f"{len(jr1):,} / {int(jr1['broken'].sum()):,} "
                                                             f"({_pct(jr1['broken'].mean())})",
-        "JR-01 broken promises in June-July 2025": f"{int(jr1.loc[summer, 'broken'].sum()):,} of "
-                                                   f"{int(jr1['broken'].sum()):,}",
+        "JR-01 broken-promise rate, June-July 2025 vs other months": f"{_pct(jr1.loc[summer, 'broken'].mean())} vs "
+                                                                     f"{_pct(jr1.loc[~summer, 'broken'].mean())}",
         "JR-01 with a stock gate of 1 unit: suppressed / broken": f"{int((jr1_gated['outcome'] != 'sent').sum()):,}"
                                                                   f" / {int(jr1_gated['broken'].sum()):,}",
         "JR-02 as it ran: firings / broken callback promises": f"{len(jr2):,} / {int(jr2['broken'].sum()):,} "
