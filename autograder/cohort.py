@@ -5,10 +5,10 @@
 What it does (see ``autograder/COHORT.md``):
 
 - finds every submission of ``LAB`` in the course's ``submitted`` folder;
-- starts ``N`` workers (default: the number of cores). Each worker imports nbgrader once and
-  then autogrades one submission at a time with nbgrader's own ``Autograde`` converter, in a
-  private scratch copy of the course with a private SQLite gradebook, so workers never
-  write the same database;
+- computes the graded cases once, then forks ``N`` workers (default: the number of cores),
+  which inherit them and nbgrader's imports. Each worker autogrades one submission at a
+  time with nbgrader's own ``Autograde`` converter, in a private scratch copy of the
+  course with a private SQLite gradebook, so workers never write the same database;
 - the kernel that runs the learner's code is started by ``autograder/sandbox.py`` inside
   bubblewrap: no network, no instructor files, an unprivileged user, a memory limit, a CPU
   limit and a wall-time deadline for the whole submission;
@@ -327,11 +327,9 @@ def _nbgrader_error(text: str) -> str:
 
 
 def worker_main(spec_path: str) -> int:
-    """Child process: read jobs (JSON lines) on stdin, answer with results on stdout."""
+    """Child process (a restart): read jobs (JSON lines) on stdin, answer on stdout."""
     proto = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # anything else printed goes to the worker's log, not the protocol
-    # The slow imports first (about 5 s): the parent starts workers before it has prepared
-    # their scratch courses, and says "go" when the spec file is written.
     import nbclient  # noqa: F401
     import nbgrader.api  # noqa: F401
     import nbgrader.converters  # noqa: F401
@@ -339,9 +337,14 @@ def worker_main(spec_path: str) -> int:
 
     if not sys.stdin.readline():
         return 0  # not needed after all
+    return serve_jobs(spec_path, sys.stdin, proto)
+
+
+def serve_jobs(spec_path: str, jobs, proto) -> int:
+    """Grade the jobs read from ``jobs`` (JSON lines), one result line each on ``proto``."""
     worker = Worker(json.loads(Path(spec_path).read_text()))
     proto.write(json.dumps({"ready": True}) + "\n")
-    for line in sys.stdin:
+    for line in jobs:
         job = json.loads(line)
         try:
             result = worker.grade(job)
@@ -353,6 +356,70 @@ def worker_main(spec_path: str) -> int:
                       "reason": f"grader error: {type(exc).__name__}: {exc}"[:300], "notebooks": {}}
         proto.write(json.dumps(result) + "\n")
     return 0
+
+
+class _Forked:
+    """A worker forked from this process, with the parts of ``subprocess.Popen`` we use.
+
+    Forking after :func:`sandboxed_autograde.prepare_shared` gives the worker this process's
+    imports (nbgrader, nbclient: about 4 CPU s) and its graded cases (their references are
+    not computed again), so the cores grade from the first second on.
+    """
+
+    def __init__(self, spec_path: Path, log_path: Path):
+        jobs_r, jobs_w = os.pipe()
+        out_r, out_w = os.pipe()
+        log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the worker: never returns into the parent's code
+            code = 70
+            try:
+                os.setsid()
+                os.dup2(jobs_r, 0)
+                os.dup2(log, 1)
+                os.dup2(log, 2)
+                proto_fd = os.dup(out_w)
+                keep = {0, 1, 2, proto_fd}
+                for fd in map(int, os.listdir("/proc/self/fd")):  # other workers' pipes, files
+                    if fd not in keep:
+                        with contextlib.suppress(OSError):
+                            os.close(fd)
+                sys.stdin = os.fdopen(0, "r")
+                code = serve_jobs(str(spec_path), sys.stdin, os.fdopen(proto_fd, "w", buffering=1))
+            except BaseException:  # noqa: BLE001  report in the log; the parent restarts us
+                import traceback
+
+                with contextlib.suppress(Exception):
+                    traceback.print_exc()
+            finally:
+                with contextlib.suppress(Exception):
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                os._exit(code)
+        for fd in (jobs_r, out_w, log):
+            os.close(fd)
+        self.pid = pid
+        self.returncode = None
+        self.stdin = os.fdopen(jobs_w, "w", buffering=1)
+        self.stdout = os.fdopen(out_r, "r")
+
+    def poll(self):
+        if self.returncode is None:
+            with contextlib.suppress(ChildProcessError):
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None):
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if end is not None and time.monotonic() > end:
+                raise subprocess.TimeoutExpired("cohort worker", timeout)
+            time.sleep(0.05)
+        return self.returncode
 
 
 # ---- the parent: workers, merging, the report ------------------------------------------------
@@ -379,8 +446,19 @@ class WorkerProcess:
         self.ready = False
         self.lines: queue.Queue = queue.Queue()
 
-    def start(self, go: bool = True) -> None:
-        """Start the process; with ``go``, let it read its spec (which must exist) at once."""
+    def fork(self) -> None:
+        """Fork the worker from this process (its spec must exist); see :class:`_Forked`."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.proc = _Forked(self.spec_path, self.log_path)
+        self.ready = False
+        self.lines = queue.Queue()
+
+    def listen(self) -> None:
+        """Start reading the worker's answers (after every fork: threads and fork do not mix)."""
+        threading.Thread(target=self._read, args=(self.proc, self.lines), daemon=True).start()
+
+    def start(self) -> None:
+        """Start a fresh worker process (a restart, once the first one died or hung)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
@@ -389,9 +467,8 @@ class WorkerProcess:
                 start_new_session=True)
         self.ready = False
         self.lines = queue.Queue()
-        threading.Thread(target=self._read, args=(self.proc, self.lines), daemon=True).start()
-        if go:
-            self.go()
+        self.listen()
+        self.go()
 
     def go(self) -> None:
         with contextlib.suppress(OSError):
@@ -544,11 +621,9 @@ def grade_cohort(lab: str, workers: int | None = None, time_limit: float = 300.0
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
     workers = workers or cores()
     scratch = Path(tempfile.mkdtemp(prefix="cxlabs-cohort-"))
-    # Workers import nbgrader (seconds) while this process prepares their scratch courses.
+    # Workers are forked once their scratch courses and the graded cases are ready.
     pool = [WorkerProcess(scratch / f"w{i}" / "worker.json", scratch / f"worker{i}.log")
             for i in range(workers)]
-    for wp in pool:
-        wp.start(go=False)
     try:
         return _grade_cohort(lab, pool, scratch, time_limit, memory_mib, cell_timeout, students,
                              root, keep_scratch, quiet)
@@ -606,10 +681,14 @@ def _grade_cohort(lab, pool, scratch, time_limit, memory_mib, cell_timeout, stud
             spec = {"base": str(base), "lab": lab, "template": str(template), "maxima": maxima,
                     "time_limit": time_limit, "cell_timeout": cell_timeout, "shared": shared}
             (base / "worker.json").write_text(json.dumps(spec))
-            pool[i].go()
-        for wp in pool[len(subs):]:  # more workers than submissions
-            wp.kill()
         active = pool[:len(subs)]
+        import nbclient  # noqa: F401  imported once here, inherited by every forked worker
+        import nbgrader.converters  # noqa: F401
+
+        for wp in active:  # every fork before any thread starts
+            wp.fork()
+        for wp in active:
+            wp.listen()
 
         jobs: queue.Queue = queue.Queue()
         for student, path in subs.items():

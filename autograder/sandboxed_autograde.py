@@ -77,6 +77,11 @@ LEARNER_LABEL = "your company's data"
 GRADING_LABEL = "a second company's data that you have not seen"
 
 
+#: plans this process built in :func:`prepare_shared`, by folder: :meth:`Run.configure` reuses
+#: them instead of computing every reference again (cohort workers forked after it inherit them)
+_BUILT_PLANS: dict[str, grading.Plan] = {}
+
+
 def prepare_shared(lab_id: str, scratch: Path, learner_world: Path | None = None,
                    cache_dir: Path | None = None, variants: bool | None = None) -> dict:
     """Worlds, graded inputs and matplotlib's cache for one lab, readable by the sandbox.
@@ -97,21 +102,25 @@ def prepare_shared(lab_id: str, scratch: Path, learner_world: Path | None = None
     os.chmod(scratch, 0o755)
     cache_dir = Path(cache_dir or grading.worlds_dir())
     per_learner = course_variants.enabled() if variants is None else variants
-    hidden = _readable_copy(grading.grading_world(cache_dir), scratch / "grading-world")
-    if per_learner:
-        world = None
-        grading.build_plan(lab_id, [grading.World(hidden, GRADING_LABEL)], scratch / "plan",
-                           first_world=1)
-    else:
-        world = _readable_copy(ensure_world(learner_world), scratch / "world")
-        worlds = [grading.World(world, LEARNER_LABEL), grading.World(hidden, GRADING_LABEL)]
-        grading.build_plan(lab_id, worlds, scratch / "plan")
     mpl = scratch / "matplotlib"
     mpl.mkdir(exist_ok=True)
     import subprocess
 
-    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], check=False,
-                   capture_output=True, env={**os.environ, "MPLCONFIGDIR": str(mpl), "MPLBACKEND": "Agg"})
+    # matplotlib's font cache is built in a child process while this one builds the plan
+    fonts = subprocess.Popen([sys.executable, "-c", "import matplotlib.font_manager"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env={**os.environ, "MPLCONFIGDIR": str(mpl), "MPLBACKEND": "Agg"})
+    hidden = _readable_copy(grading.grading_world(cache_dir), scratch / "grading-world")
+    if per_learner:
+        world = None
+        plan = grading.build_plan(lab_id, [grading.World(hidden, GRADING_LABEL)], scratch / "plan",
+                                  first_world=1)
+    else:
+        world = _readable_copy(ensure_world(learner_world), scratch / "world")
+        worlds = [grading.World(world, LEARNER_LABEL), grading.World(hidden, GRADING_LABEL)]
+        plan = grading.build_plan(lab_id, worlds, scratch / "plan")
+    _BUILT_PLANS[str(scratch / "plan")] = plan
+    fonts.wait()
     for path in [mpl, *mpl.rglob("*")]:
         os.chmod(path, 0o755 if path.is_dir() else 0o644)
     return {"lab": lab_id, "world": None if world is None else str(world), "grading_world": str(hidden),
@@ -193,6 +202,7 @@ class Run:
                   deadline_seconds: float | None = None) -> None:
         cls.base, cls.shared, cls.deadline_seconds = Path(base), shared, deadline_seconds
         hidden = grading.World(shared["grading_world"], GRADING_LABEL)
+        plan = plan or _BUILT_PLANS.get(shared["plan"])
         if shared.get("variants"):
             cls.plan = plan or grading.build_plan(shared["lab"], [hidden], first_world=1)
         else:
