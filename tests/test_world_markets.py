@@ -99,6 +99,8 @@ def test_the_best_portfolio_by_brute_force(any_world):
     assert best == truth["best"] and best_value == truth["benefit_kusd"]
     assert sorted(values)[-2] == truth["second_best_benefit_kusd"] < best_value
     assert truth["best_without_risk_limit_benefit_kusd"] > best_value  # the risk limit binds
+    free = (cost <= b["budget_kusd"]) & (disruptive <= b["max_disruptive"]) & (prevention >= b["min_prevention_share"] * cost)
+    assert (x[free] @ i["expected_benefit_kusd"].to_numpy()).max() == truth["best_without_risk_limit_benefit_kusd"]
     assert truth["greedy_benefit_kusd"] < best_value
 
 

@@ -517,10 +517,13 @@ def _subsets(n: int) -> np.ndarray:
 
 def portfolio_values(x: np.ndarray, cost, benefit, risk, prevention, disruptive, budget, risk_limit,
                      min_share, max_disruptive) -> tuple[np.ndarray, np.ndarray]:
-    """Feasibility and benefit of each candidate set (rows of ``x``) under the budget rules."""
+    """Feasibility and benefit of each candidate set (rows of 0/1 ``x``) under the budget rules, in
+    integer arithmetic (the prevention share in tenths)."""
+    x = np.asarray(x, dtype=np.int64)
     spend = x @ cost
-    feasible = ((spend <= budget) & (x @ risk <= risk_limit) & (x @ disruptive <= max_disruptive)
-                & (x @ (cost * prevention) >= min_share * spend))
+    tenths = int(round(min_share * 10))
+    feasible = ((spend <= budget) & (x @ risk <= risk_limit) & (x @ disruptive.astype(np.int64) <= max_disruptive)
+                & (10 * (x @ (cost * prevention)) >= tenths * spend))
     return feasible, x @ benefit
 
 
