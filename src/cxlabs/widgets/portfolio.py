@@ -116,7 +116,7 @@ class PortfolioExplorer(_Explorer):
     slider : IntSlider
         The risk limit (points).
     table : DataFrame
-        :func:`risk_frontier` on every whole limit from 0 to the sum of all risk points.
+        :func:`risk_frontier` on about ten limits from 0 to the sum of all risk points.
     summary, output, widget
         The summary line, the chart and what the notebook displays.
     """
@@ -125,7 +125,8 @@ class PortfolioExplorer(_Explorer):
         w = _ipywidgets()
         self.args = (portfolio_fn, initiatives, dict(rules))
         top = int(initiatives["risk_points"].sum())
-        self.table = risk_frontier(portfolio_fn, initiatives, rules, list(range(0, top + 1, 2)))
+        step = max(1, round(top / 10))  # about ten integer programmes for the chart
+        self.table = risk_frontier(portfolio_fn, initiatives, rules, sorted({*range(0, top + 1, step), top}))
         self.slider = w.IntSlider(value=int(min(start, top)), min=0, max=top, step=1, description="risk limit",
                                   continuous_update=False, style={"description_width": "90px"},
                                   layout=w.Layout(width="520px"))
