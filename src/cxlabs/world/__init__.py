@@ -16,6 +16,7 @@ from cxlabs.world import (  # noqa: F401  (registers tables)
     inventory,
     journeys,
     marketing,
+    markets,
     offers,
     operating_model,
     people,
