@@ -481,7 +481,7 @@ def _check_lagged(ex: Exercise, func) -> None:
 
 
 lagged_correlation = Exercise(
-    "6", "lagged correlation", "Part 5, 'Does engagement lead satisfaction?'",
+    "6", "lagged correlation", "Part 5, 'Lagged correlation'",
     (
         "Shifting the leading series forward by k months puts its month t − k next to the lagging series' "
         "month t.",
