@@ -12,6 +12,7 @@ from cxlabs.world import (  # noqa: F401  (registers tables)
     digital,
     experiments,
     finance,
+    governance,
     identity_review,
     inventory,
     journeys,
