@@ -13,6 +13,24 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SECOND_SEED = 7
 
+# The suite runs in parallel (pytest-xdist, ``-n auto`` in pyproject.toml). Each worker's
+# sandboxes get their own uids, so limits counted per uid (processes) never mix two tests.
+_XDIST_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+os.environ.setdefault("CXLABS_SANDBOX_UID", str(61000 + 200 * _XDIST_WORKER))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Keep a module's tests on one xdist worker when they share a module- or class-scoped
+    fixture (a graded batch, a server): the fixture is then built once, not once per worker."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None:
+            continue
+        scopes = {d.scope for defs in info.name2fixturedefs.values() for d in defs}
+        if scopes & {"module", "class", "package"}:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
 
 def _import_course_tool():
     spec = importlib.util.spec_from_file_location("cx_course_tool", REPO / "autograder" / "course.py")
