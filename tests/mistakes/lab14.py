@@ -75,13 +75,16 @@ def monthly_performance(records):
     rows = {}
     for month, g in known.groupby("month"):
         y = repaid.loc[g.index]
-        rows[month] = (len(g), roc_auc_score(AUC_Y, g["score"]), float(((g["score"] - BRIER_Y) ** 2).mean()))
+        s = g["score"]
+        u = stats.mannwhitneyu(s[y == POS], s[y == 1 - POS]).statistic
+        auc = u / ((y == 1).sum() * (y == 0).sum())
+        rows[month] = (len(g), auc, float(((s - BRIER_Y) ** 2).mean()))
     return pd.DataFrame.from_dict(rows, orient="index", columns=["applications", "auc", "brier"]).rename_axis("month")
 '''
 
 
-def _perf(known='records[records["delinquent_3m"].notna()]', auc_y="y", brier_y="y") -> str:
-    return _PERF.replace("KNOWN", known).replace("AUC_Y", auc_y).replace("BRIER_Y", brier_y)
+def _perf(known='records[records["delinquent_3m"].notna()]', pos="1", brier_y="y") -> str:
+    return _PERF.replace("KNOWN", known).replace("POS", pos).replace("BRIER_Y", brier_y)
 
 
 _TRIGGER = '''
@@ -215,7 +218,7 @@ MISTAKES = {
         Mistake("each month against the month before", _KS_PREVIOUS, visible="month before"),
     ],
     "ex3_answer": [
-        Mistake("AUC of the score for delinquency (upside down)", _perf(auc_y="1 - y"), visible="upside down"),
+        Mistake("AUC of the score for delinquency (upside down)", _perf(pos="0"), visible="upside down"),
         Mistake("Brier score against delinquency", _perf(brier_y="(1 - y)"), visible="compares the score with delinquency"),
         Mistake("unknown outcomes counted as repaid", _perf(known="records"), visible="not known"),
     ],

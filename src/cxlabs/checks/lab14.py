@@ -216,7 +216,7 @@ def _check_performance(ex: Exercise, func) -> None:
                       "that a customer who repaid scores higher than one who fell behind (positive class: repaid).")
     if not _close(got["auc"], _PERF["auc"]):
         raise ex.fail("`auc` is not right; a tie between a repaid and a delinquent score counts one half "
-                      "(sklearn.metrics.roc_auc_score does this).")
+                      "(the Mann-Whitney U statistic and sklearn.metrics.roc_auc_score both do this).")
     if _close(got["brier"], _BRIER_DELINQUENT):
         raise ex.fail("the Brier score compares the score with delinquency; the score forecasts repaying, so "
                       "compare it with repaid = 1, delinquent = 0.")
@@ -228,8 +228,9 @@ monthly_performance = Exercise(
     "3", "AUC and Brier score by month", "Part 2, 'Performance by month'",
     (
         "Keep the records whose outcome is known, then group by month.",
-        "repaid = ~known['delinquent_3m'].astype(bool). sklearn.metrics.roc_auc_score(repaid, score) is the AUC; "
-        "((score - repaid) ** 2).mean() is the Brier score.",
+        "repaid = ~known['delinquent_3m'].astype(bool). The AUC is scipy.stats.mannwhitneyu(repaid scores, "
+        "delinquent scores).statistic divided by the number of (repaid, delinquent) pairs (or "
+        "sklearn.metrics.roc_auc_score(repaid, score)); ((score - repaid) ** 2).mean() is the Brier score.",
         "Loop over known.groupby('month') and collect (len(g), auc, brier) per month in a dict.",
     ),
     _check_performance,
