@@ -34,7 +34,7 @@ from cxlabs import decision_rule as R
 from cxlabs.schema import Column, Table
 from cxlabs.world.people import REGIONS, SEGMENTS
 from cxlabs.world.registry import generates
-from cxlabs.world.sampling import DAY_US, from_us, text, to_us
+from cxlabs.world.sampling import DAY_US, codes_of, from_us, text, to_us
 
 MONTHS = pd.date_range("2024-01-01", "2025-12-01", freq="MS")
 APPLICATIONS_PER_MONTH = 3000
@@ -149,8 +149,8 @@ def make_credit_decisions(ctx, customers):
     eligible = np.searchsorted(signup[order], month_us[month_idx], side="left")
     row = order[(rng.random(n) * eligible).astype(np.int64)]
     at = month_us[month_idx] + (rng.random(n) * (month_end - month_us)[month_idx]).astype(np.int64)
-    seg = pd.Index(SEGMENTS).get_indexer(customers["segment"].to_numpy()[row])
-    region = pd.Index(REGIONS).get_indexer(customers["region"].to_numpy()[row])
+    seg = codes_of(customers["segment"], SEGMENTS)[row]
+    region = codes_of(customers["region"], REGIONS)[row]
     q = quality[row]
     tenure = ((at - signup[row]) // DAY_US / 30.44).astype(np.int64)
     basket = np.round(np.clip(np.exp(rng.normal(np.log(420) + 0.3 * (seg == 2) + 0.5 * (seg == 3), 0.75)),
@@ -168,12 +168,11 @@ def make_credit_decisions(ctx, customers):
     checked = day_us - age * DAY_US
     e_true = np.clip(50 + 15 * q + rng.normal(0, 12, n), 0, 100)
     # App 5.0: adoption by month; its engagement is inflated and mostly noise.
-    month_text = MONTHS.strftime("%Y-%m")[month_idx]
-    adopt = np.where(MONTHS[month_idx] < RELEASE_MONTH, 0.0,
-                     pd.Series(month_text).map(ADOPTION).fillna(ADOPTION_LATER).to_numpy())
-    v5 = rng.random(n) < adopt
+    adoption = np.array([0.0 if m < RELEASE_MONTH else ADOPTION.get(m.strftime("%Y-%m"), ADOPTION_LATER)
+                         for m in MONTHS])
+    v5 = rng.random(n) < adoption[month_idx]
     e_v5 = np.clip(72 + 0.3 * (e_true - 50) + rng.normal(0, 12, n), 0, 100)
-    untracked = v5 & (region == REGIONS.index(GAP_REGION)) & (MONTHS[month_idx] >= CONSENT_MONTH) \
+    untracked = v5 & (region == REGIONS.index(GAP_REGION)) & (month_us[month_idx] >= to_us(CONSENT_MONTH)) \
         & (rng.random(n) < DECLINE_TRACKING)
     engagement = np.round(np.where(untracked, 0.0, np.where(v5, e_v5, e_true)), 1)
     m0 = np.nan_to_num(missed)
@@ -189,23 +188,20 @@ def make_credit_decisions(ctx, customers):
          reach & collections & (m0 == 0),
          reach & ~collections & (m0 < R.MAX_MISSED) & (score == R.APPROVE_AT)],
         [1, 2, 3, 4], 0)
-    known = MONTHS[month_idx] <= LAST_OUTCOME_MONTH
+    known = month_us[month_idx] <= to_us(LAST_OUTCOME_MONTH)
     ids = np.arange(1, n + 1)
     decisions = pd.DataFrame({
         "application_id": ids, "customer_id": customers["customer_id"].to_numpy()[row],
-        "applied_at": from_us(at), "month": MONTHS[month_idx].as_unit("us"),
+        "applied_at": from_us(at), "month": from_us(month_us[month_idx]),
         "segment": text(SEGMENTS, seg), "region": text(REGIONS, region),
         "app_version": text(APP_VERSIONS, v5.astype(np.int64)),
         "tenure_months": tenure, "basket_usd": basket,
-        "missed_payments_12m": pd.array(np.where(np.isnan(missed), 0, missed).astype(np.int64),
-                                        dtype="Int64"),
+        "missed_payments_12m": pd.arrays.IntegerArray(m0.astype(np.int64), np.isnan(missed)),
         "in_collections": collections, "bureau_checked_on": from_us(checked),
         "engagement_score": engagement, "score": score,
         "decision": text(R.DECISIONS, logged),
-        "delinquent_3m": pd.array(delinquent, dtype="boolean"),
+        "delinquent_3m": pd.arrays.BooleanArray(delinquent, ~known),
     }, copy=False)
-    decisions.loc[np.isnan(missed), "missed_payments_12m"] = pd.NA
-    decisions.loc[~known, "delinquent_3m"] = pd.NA
     truth = pd.DataFrame({
         "application_id": ids, "engagement_true": np.round(e_true, 1),
         "repay_probability": np.round(p_true, 6), "policy_decision": text(R.DECISIONS, policy),
