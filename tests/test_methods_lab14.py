@@ -81,3 +81,30 @@ def test_graders_rule_is_the_given_rule_and_every_mutant_differs(ref):
         assert ref.rule(*r) == decide(*r), r
     for clause, fault in ref.MUTANTS:
         assert any(ref.rule(*r, **fault) != decide(*r) for r in rows), clause
+
+
+def test_given_rule_is_monotone_in_the_score():
+    """A property of the policy (the methods file: Hypothesis for properties): with everything else
+    fixed, a higher score never gets a worse decision."""
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+    rank = {"decline": 0, "refer": 1, "approve": 2}
+
+    @hypothesis.settings(max_examples=300, deadline=None)
+    @hypothesis.given(st.floats(0, 1), st.floats(0, 1), st.floats(0, 5000), st.one_of(st.none(), st.integers(0, 6)),
+                      st.booleans(), st.integers(0, 400))
+    def monotone(s1, s2, basket, missed, collections, age):
+        low, high = sorted((s1, s2))
+        assert rank[decide(low, basket, missed, collections, age)] <= rank[decide(high, basket, missed, collections, age)]
+
+    monotone()
+
+
+def test_given_rule_is_monotone_in_the_score_on_a_grid():
+    """The same property on a grid, for machines without Hypothesis."""
+    rank = {"decline": 0, "refer": 1, "approve": 2}
+    scores = np.round(np.linspace(0, 1, 201), 3)
+    for basket, missed, collections, age in itertools.product((100.0, 2500.0, 2600.0), (None, 0, 2, 3),
+                                                               (False, True), (0, 90, 91)):
+        ranks = [rank[decide(s, basket, missed, collections, age)] for s in scores]
+        assert ranks == sorted(ranks), (basket, missed, collections, age)
