@@ -9,6 +9,7 @@ from cxlabs.world import (  # noqa: F401  (registers tables)
     commerce,
     contact_centre,
     data_protection,
+    decisions,
     digital,
     experiments,
     finance,

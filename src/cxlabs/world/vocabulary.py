@@ -76,6 +76,8 @@ CITIES: dict[str, tuple[str, ...]] = {
 
 def _districts(area: str, numbers) -> tuple[str, ...]:
     """UK outward codes: a postcode area (its letters) followed by district numbers."""
+    if not isinstance(area, str):  # fail at once on anything else (the package scan feeds it whole tables)
+        raise TypeError("area should be a postcode area's letters")
     return tuple(f"{area}{d}" for d in numbers)
 
 
