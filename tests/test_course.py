@@ -55,6 +55,21 @@ def test_manifest_modules_match_the_course_map():
         assert sorted(lab.modules) == rows.get(lab.id, []), lab.id
 
 
+def test_every_outline_module_is_taught():
+    """The five source outlines' modules (36) are each taught by at least one lab."""
+    seeds = REPO.parent / "shared" / "seeds"
+    if not seeds.is_dir():
+        pytest.skip("shared/seeds is not beside the repository")
+    outline = set()
+    for path in seeds.glob("*.txt"):
+        number = path.name[:3]
+        text = path.read_text(encoding="utf-8", errors="replace")
+        outline |= {f"{number}-M{m}" for m in re.findall(r"(?im)^\W*module\s+(\d+)\b", text)}
+    taught = {m for lab in LABS for m in lab.modules}
+    assert len(outline) == 36, f"the outlines' modules were not all found: {sorted(outline)}"
+    assert outline <= taught, f"no lab teaches {sorted(outline - taught)}"
+
+
 def test_readme_lab_list_is_derived_from_the_manifest(course_tool):
     assert course_tool.readme(check=True) == 0
 
