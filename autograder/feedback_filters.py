@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 
+from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import ClearHiddenTests
 from traitlets import Bool, Integer
@@ -90,3 +91,62 @@ class HideHiddenTests(ClearHiddenTests):
                                 "(The failing line is in a hidden test, so it is not shown.)"]
             return output
         return new_output("stream", name="stdout", text="(Output of a hidden test, not shown.)\n")
+
+
+class NameExercises(Preprocessor):
+    """Give every graded cell the name learners know it by, for the feedback page's contents.
+
+    nbgrader's feedback lists every test cell as "Test cell"; the course's feedback template
+    (``feedback_template/cxlabs_feedback``) shows ``cell.metadata.cxlabs.label`` instead:
+    "Exercise 2 — revenue by channel" from the lab's visible checks
+    (``cxlabs.checks.<lab>``: the exercise's number and title), "Decision memo" for the memo.
+    A cell whose exercise is not found keeps nbgrader's name. Nothing else changes.
+    """
+
+    enabled = Bool(True).tag(config=True)  # nbconvert's preprocessors are off by default
+
+    def preprocess(self, nb, resources):
+        lab_id = (resources.get("nbgrader") or {}).get("assignment")
+        self.titles = exercise_titles(lab_id) if lab_id else {}
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        label = cell_label(cell.get("metadata", {}).get("nbgrader") or {}, self.titles)
+        if label:
+            cell.metadata.setdefault("cxlabs", {})["label"] = label
+        return cell, resources
+
+
+def exercise_titles(lab_id: str) -> dict[str, str]:
+    """``{exercise number: title}`` of a lab's visible checks (empty when it has none)."""
+    import importlib
+
+    try:
+        from cxlabs.feedback import Exercise
+
+        module = importlib.import_module(f"cxlabs.checks.{lab_id}")
+    except ImportError:
+        return {}
+    return {ex.number: ex.title for ex in vars(module).values() if isinstance(ex, Exercise)}
+
+
+def cell_label(meta: dict, titles: dict[str, str]) -> str | None:
+    """The name of a graded cell: ``Exercise 3b — title`` for ``ex3b_tests``, ``Decision memo``.
+
+    Examples
+    --------
+    >>> cell_label({"grade": True, "grade_id": "ex2_tests"}, {"2": "revenue by channel"})
+    'Exercise 2 — revenue by channel'
+    >>> cell_label({"grade": True, "solution": True, "grade_id": "memo"}, {})
+    'Decision memo'
+    """
+    grade_id = meta.get("grade_id") or ""
+    if not meta.get("grade"):
+        return None
+    if grade_id == "memo":
+        return "Decision memo"
+    found = re.fullmatch(r"ex(\w+?)_tests", grade_id)
+    if not found:
+        return None
+    number = found[1]
+    return f"Exercise {number} — {titles[number]}" if number in titles else f"Exercise {number}"

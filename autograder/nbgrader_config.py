@@ -70,11 +70,22 @@ c.Exchange.root = EXCHANGE or str(WORK / "exchange")
 # Feedback: nbgrader's default preprocessors plus HideHiddenTests (feedback_filters.py), which
 # removes hidden tests from the sources and from outputs that quote them (tracebacks).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from feedback_filters import HideHiddenTests  # noqa: E402
+from feedback_filters import HideHiddenTests, NameExercises  # noqa: E402
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, NameExercises, CSSHTMLHeaderPreprocessor]
+
+# The feedback page: nbgrader's template, with each exercise named in the contents, messages
+# wrapped (never cut at the edge) and a pass shown as clearly as a failure
+# (feedback_template/cxlabs_feedback/cxlabs.html.j2).
+import nbgrader as _nbgrader  # noqa: E402
+
+c.HTMLExporter.template_name = "cxlabs_feedback"
+c.HTMLExporter.template_file = "cxlabs.html.j2"  # extends nbgrader's feedback index.html.j2
+c.HTMLExporter.extra_template_basedirs = [
+    str(Path(__file__).resolve().parent / "feedback_template"),
+    str(Path(_nbgrader.__file__).resolve().parent / "server_extensions" / "formgrader" / "templates")]
 
 # Autograding: learners' code runs only in a bubblewrap sandbox, and the verdicts are decided
 # outside it (sandboxed_autograde.py): nbgrader's Execute step is replaced, the rest of
