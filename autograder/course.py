@@ -69,7 +69,38 @@ def release(root: Path = REPO, ids: list[str] | None = None) -> None:
         if target.exists():
             shutil.rmtree(target)
         nbgrader("generate_assignment", lab_id, "--force", "--create", root=root)
+        for notebook in sorted(target.glob("*.ipynb")):
+            add_progress_cell(notebook)
         print(f"released {lab_id} -> {target.relative_to(root)}")
+
+
+PROGRESS_MARKDOWN = """## Where you stand
+
+Run the cell below any time: for every exercise, whether its visible check passes, fails or
+is not answered yet, the points still at stake, and whether your memo is written (as last
+saved). It runs the same visible checks as the check cells above and never shows an answer;
+passing them is necessary, not sufficient."""
+PROGRESS_CODE = "from cxlabs.checks import progress\n\nprogress()"
+
+
+def add_progress_cell(notebook: Path) -> None:
+    """End a released lab with the progress summary (``cxlabs.checks.progress``), read-only.
+
+    Added at release, so every lab has it without a line in ``solutions/``; the cell ids are
+    fixed, so a release is reproducible (``course.py check``).
+    """
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    if any(c.get("id") == "cxlabs-progress" for c in nb.cells):
+        return
+    locked = {"editable": False, "deletable": False}
+    md = nbformat.v4.new_markdown_cell(PROGRESS_MARKDOWN, metadata=dict(locked))
+    md["id"] = "cxlabs-progress-text"
+    code = nbformat.v4.new_code_cell(PROGRESS_CODE, metadata=dict(locked))
+    code["id"] = "cxlabs-progress"
+    nb.cells += [md, code]
+    nbformat.write(nb, notebook)
 
 
 def drift(root: Path = REPO) -> list[str]:
@@ -80,9 +111,11 @@ def drift(root: Path = REPO) -> list[str]:
         release(scratch)
         fresh, committed = scratch / "labs", root / "labs"
         problems = []
-        fresh_files = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
-        committed_files = {p.relative_to(committed) for p in committed.rglob("*") if p.is_file()} \
-            if committed.is_dir() else set()
+        def files(folder: Path) -> set[Path]:  # JupyterLab's .ipynb_checkpoints are not the release
+            return {p.relative_to(folder) for p in folder.rglob("*") if p.is_file()
+                    and ".ipynb_checkpoints" not in p.relative_to(folder).parts} if folder.is_dir() else set()
+
+        fresh_files, committed_files = files(fresh), files(committed)
         for rel in sorted(fresh_files | committed_files):
             if rel not in committed_files:
                 problems.append(f"labs/{rel} is missing")
@@ -398,8 +431,11 @@ def memo_page(root: Path, lab_id: str, students: list[str] | None = None, out: P
     source = root / "solutions" / item.path
     if source.is_file():
         for cell in nbformat.read(source, as_version=4).cells:
-            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "memo_task":
-                rubric = cell.source
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if grade_id == "memo_task":
+                rubric = cell.source + rubric
+            elif grade_id == "memo" and "**Grader's key**" in cell.source:  # instructor copy only
+                rubric += "\n\n**Grader's key**" + cell.source.split("**Grader's key**", 1)[1]
     labels = list(dict.fromkeys(k for r in rows for k in r["figures"]))
     esc = html.escape
     head = "".join(f"<th>{esc(x)}</th>" for x in ["learner", "variant", *labels])
@@ -485,11 +521,10 @@ def demo(lab_id: str, folder: Path | None = None, log=print) -> dict:
     root = folder / "course"
     if root.exists():
         raise SystemExit(f"{root} exists: give an empty --dir")
-    exchange = folder / "exchange"
-    exchange.mkdir(parents=True)
-    exchange.chmod(0o777)
-    env = {"CXLABS_DATA_DIR": os.environ.get("CXLABS_DATA_DIR", ""), "CXLABS_EXCHANGE": str(exchange),
-           "CXLABS_VARIANTS": "0", "CXLABS_GRADEBOOK_URL": "", "MPLBACKEND": "Agg"}
+    # the course-local exchange, as on one machine with one account (autograder/README.md)
+    exchange = root / "autograder" / "work" / "exchange"
+    env = {"CXLABS_DATA_DIR": os.environ.get("CXLABS_DATA_DIR", ""), "CXLABS_EXCHANGE": "",
+           "CXLABS_VARIANTS": "0", "CXLABS_GRADEBOOK_URL": "", "CXLABS_CHECK_OWNER": "", "MPLBACKEND": "Agg"}
     went: list[tuple[str, Path]] = []
 
     def step(text: str) -> None:
@@ -498,14 +533,14 @@ def demo(lab_id: str, folder: Path | None = None, log=print) -> dict:
     def run(*args: str) -> subprocess.CompletedProcess:
         log("   $ nbgrader " + " ".join(args))
         result = nbgrader(*args, root=root, env=env)
-        for line in (result.stdout + result.stderr).splitlines():
-            if "WARNING" in line or "ERROR" in line:
-                log(f"     {line.strip()}")
+        for line in warnings_in(result.stdout + result.stderr):
+            log(f"     {line}")
         return result
 
     step(f"a scratch course in {folder}")
     shutil.copytree(REPO / "solutions", root / "solutions")
     (root / "autograder").mkdir()
+    folder.mkdir(parents=True, exist_ok=True)
     went.append(("the course (solutions/, labs/)", root))
     roster = folder / "students.csv"
     roster.write_text("id,first_name,last_name,email,lms_user_id\n" + "".join(
@@ -610,11 +645,26 @@ def learner(home: Path, exchange: Path, student: str, *args: str, log=print) -> 
                             cwd=home, env=env, text=True, capture_output=True)
     if result.returncode != 0:
         raise RuntimeError(f"{student}: nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    for line in (result.stdout + result.stderr).splitlines():
-        if "WARNING" in line or "ERROR" in line:
-            log(f"     {line.strip()}")
+    for line in warnings_in(result.stdout + result.stderr):
+        log(f"     {line}")
     return result
 
+
+def warnings_in(output: str) -> list[str]:
+    """Every line of an nbgrader run that is not its routine ``[... | INFO]`` log: warnings,
+    errors and Python warnings (SQLAlchemy's, say) with their continuation lines."""
+    import re
+
+    lines, keep = [], False
+    for line in output.splitlines():
+        head = re.match(r"\[\w+ \| (\w+)\]", line.strip())
+        if head:
+            keep = head[1] not in ("INFO", "DEBUG")
+        elif re.search(r"\w*Warning\b|Error\b", line):
+            keep = True
+        if keep and line.strip():
+            lines.append(line.rstrip())
+    return lines
 
 def readme(check: bool = False) -> int:
     from cxlabs.course import lab_list_markdown

@@ -30,7 +30,7 @@ import re
 from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import ClearHiddenTests
-from traitlets import Bool, Integer
+from traitlets import Bool, Integer, List
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -72,6 +72,12 @@ class HideHiddenTests(ClearHiddenTests):
     min_line_length = Integer(
         6, help="Hidden lines shorter than this (a lone bracket) are not searched for in outputs."
     ).tag(config=True)
+
+    # nbgrader's preprocessors declare this without `config=True`, so the HTML exporter's
+    # default configuration made generate_feedback warn "Config option `display_data_priority`
+    # not recognized by `HideHiddenTests`" on every run; declared configurable, it is not.
+    display_data_priority = List(["text/html", "application/pdf", "text/latex", "image/svg+xml",
+                                  "image/png", "image/jpeg", "text/plain"]).tag(config=True)
 
     def preprocess_cell(self, cell, resources, cell_index):
         secret = hidden_lines(cell.source, self.begin_test_delimeter, self.end_test_delimeter,
@@ -150,3 +156,49 @@ def cell_label(meta: dict, titles: dict[str, str]) -> str | None:
         return None
     number = found[1]
     return f"Exercise {number} — {titles[number]}" if number in titles else f"Exercise {number}"
+
+
+class AltText(Preprocessor):
+    """Give every figure in the feedback its description as alt text.
+
+    ``cxlabs.plotting.finish`` prints each figure's one-line description ("Figure: Bar chart
+    of ...") in the cell's output; the inline backend shows the image without alt text, and
+    nbconvert warned "Alternative text is missing on N image(s)" on every feedback page. The
+    descriptions of a cell are given, in order, to its images that have none (a cell with more
+    images than descriptions repeats the last; a cell with none keeps its images as they are).
+    """
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type != "code":
+            return cell, resources
+        described = alt_texts(cell.get("outputs", []))
+        if not described:
+            return cell, resources
+        images = [o for o in cell.outputs if o.get("output_type") in ("display_data", "execute_result")
+                  and any(m in o.get("data", {}) for m in ("image/png", "image/jpeg", "image/svg+xml"))]
+        for i, output in enumerate(images):
+            text = described[min(i, len(described) - 1)]
+            meta = output.setdefault("metadata", {})
+            for mime in ("image/png", "image/jpeg", "image/svg+xml"):
+                if mime in output["data"]:
+                    meta.setdefault(mime, {}).setdefault("alt", text)
+        return cell, resources
+
+
+def alt_texts(outputs) -> list[str]:
+    """The figure descriptions printed in a cell's outputs, in order.
+
+    Examples
+    --------
+    >>> alt_texts([{"output_type": "stream", "name": "stdout", "text": "Figure: Bar chart of x.\\n"}])
+    ['Bar chart of x.']
+    """
+    found = []
+    for output in outputs:
+        if output.get("output_type") == "stream":
+            text = output.get("text", "")
+            text = "".join(text) if isinstance(text, list) else text
+            found += [line[len("Figure: "):].strip() for line in text.splitlines() if line.startswith("Figure: ")]
+    return found

@@ -21,9 +21,13 @@ LONG = ("Exercise 2 (revenue by channel): your lead time equals the time from th
         "event of the case, but the task counts waiting between teams as well; " * 3).strip()
 
 
+FIGURE = "Line chart of orders per week; the peak is in late November."
+PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
+
+
 def render(course_tool) -> str:
     sys.path.insert(0, str(REPO / "autograder"))
-    from feedback_filters import NameExercises
+    from feedback_filters import AltText, NameExercises
     from nbconvert import HTMLExporter
 
     item = lab("lab00")
@@ -35,12 +39,17 @@ def render(course_tool) -> str:
         if meta.get("grade_id") == "ex1_tests":
             cell.outputs = [NotebookNode(output_type="stream", name="stdout",
                                          text="✓ Graded: `customers_per_market` is correct on all 4 graded cases\n")]
+        if meta.get("grade_id") == "tour_season_plot":
+            cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=f"Figure: {FIGURE}\n"),
+                            NotebookNode(output_type="display_data", metadata={},
+                                         data={"image/png": PNG, "text/plain": "<Figure>"})]
         if meta.get("grade_id") == "ex2_tests":
             cell.outputs = [NotebookNode(output_type="error", ename="NotCorrect", evalue=LONG,
                                          traceback=[f"✗ Graded: {LONG}"])]
     resources = {"nbgrader": {"notebook": item.notebook, "assignment": item.id, "score": 6,
                               "max_score": 10, "late_penalty": 0}}
     nb, resources = NameExercises()(nb, resources)  # as nbconvert calls it
+    nb, resources = AltText()(nb, resources)
     config = course_tool.course_config(REPO)
     import nbgrader
 
@@ -62,4 +71,5 @@ def test_feedback_page_names_exercises_wraps_and_shows_a_pass(course_tool):
     assert LONG[-60:] in html, "the message is there whole"
     assert html.count('<a name="top"></a>') == 1 and html.count('<div id="toc">') == 1, \
         "the page and its contents are rendered once"
+    assert f'alt="{FIGURE}"' in html, "the figure's description is its alt text"
     assert html.count("✓ Graded: <code>") + html.count("✓ Graded: `") == 1
