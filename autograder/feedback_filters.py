@@ -174,12 +174,13 @@ class AltText(Preprocessor):
         if cell.cell_type != "code":
             return cell, resources
         described = alt_texts(cell.get("outputs", []))
-        if not described:
-            return cell, resources
         images = [o for o in cell.outputs if o.get("output_type") in ("display_data", "execute_result")
                   and any(m in o.get("data", {}) for m in ("image/png", "image/jpeg", "image/svg+xml"))]
         for i, output in enumerate(images):
-            text = described[min(i, len(described) - 1)]
+            own = alt_texts([{"output_type": "stream", "text": output["data"].get("text/plain", "")}])
+            if not own and not described:
+                continue
+            text = own[0] if own else described[min(i, len(described) - 1)]
             meta = output.setdefault("metadata", {})
             for mime in ("image/png", "image/jpeg", "image/svg+xml"):
                 if mime in output["data"]:

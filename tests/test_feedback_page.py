@@ -73,3 +73,17 @@ def test_feedback_page_names_exercises_wraps_and_shows_a_pass(course_tool):
         "the page and its contents are rendered once"
     assert f'alt="{FIGURE}"' in html, "the figure's description is its alt text"
     assert html.count("✓ Graded: <code>") + html.count("✓ Graded: `") == 1
+
+
+def test_a_widgets_static_picture_gets_its_description_as_alt_text():
+    sys.path.insert(0, str(REPO / "autograder"))
+    from feedback_filters import AltText
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("maturity_explorer(...)")
+    cell.outputs = [NotebookNode(output_type="display_data", metadata={}, data={
+        "application/vnd.jupyter.widget-view+json": {"model_id": "x", "version_major": 2, "version_minor": 0},
+        "image/png": PNG, "text/plain": f"Close first: a.\nFigure: {FIGURE}"})]
+    nb.cells = [cell]
+    nb, _ = AltText()(nb, {})
+    assert nb.cells[0].outputs[0].metadata["image/png"]["alt"] == FIGURE

@@ -215,3 +215,14 @@ def test_threshold_explorer_waits_for_an_unanswered_exercise(capsys):
     assert "Not answered yet" in capsys.readouterr().out
     assert threshold_explorer(PAIRS, WEIGHTS, lambda i, m: 1 / 0, IDS, REVIEW, start=15.0) is None
     assert "ZeroDivisionError" in capsys.readouterr().out
+
+
+def test_a_saved_explorer_leaves_a_picture_and_its_summary():
+    """Where widgets do not run (a saved notebook, feedback, formgrader), the chart and summary stay."""
+    import base64
+
+    explorer = maturity_explorer(ASSESS, scores, {"data": 3.0, "people": 1.0})
+    bundle = explorer._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
+    assert "Close first: a " in bundle["text/plain"]
+    assert f"Figure: {explorer.figure.cxlabs_description}" in bundle["text/plain"]
