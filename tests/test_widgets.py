@@ -198,8 +198,10 @@ def test_threshold_explorer_moves_with_its_slider():
     first = explorer.figure
     explorer.slider.value = 10.0
     assert explorer.consequences["over_merged"] == 1
-    assert "1 reviewed clusters mix people" in explorer.summary.value
-    assert explorer.figure is not first and "At 10.0 bits" in explorer.figure.cxlabs_description
+    assert "1 reviewed cluster mixes people" in explorer.summary.value
+    assert explorer.figure is not first and "your 10.0 bits" in explorer.figure.cxlabs_description
+    assert "At 10.0 bits:" not in explorer.figure.cxlabs_description, "the caption does not repeat the summary"
+    assert [t.get_text() for t in explorer.figure.axes[1].get_xticklabels()] == ["over-merged\nclusters", "split\npeople"]
     explorer.reset.click()
     assert explorer.slider.value == 15.0 and explorer.consequences["customers"] == 2
     assert "application/vnd.jupyter.widget-view+json" in explorer._repr_mimebundle_()

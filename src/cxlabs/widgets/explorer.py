@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 from collections.abc import Callable
@@ -45,12 +46,15 @@ class _Explorer:
         self.summary.value = f"<p class='cxlabs-summary'>{html.escape(summary)}</p>"
         self._summary_text = summary
         self.output.clear_output(wait=True)
-        with self.output:  # the chart and its printed description, inside the widget
-            fig = draw()
+        with self.output:  # the chart, then its printed description under it, inside the widget
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                fig = draw()
             png = io.BytesIO()
             fig.savefig(png, format="png", bbox_inches="tight")
             self._png = png.getvalue()
             display(Image(data=self._png, format="png"))
+            print(printed.getvalue(), end="")
         self.figure = fig
 
     def _fail(self, exc: Exception) -> None:
