@@ -72,7 +72,17 @@ c.Exchange.root = EXCHANGE or str(WORK / "exchange")
 # and the warning means nothing: it is off there. With a shared exchange ($CXLABS_EXCHANGE,
 # learners with their own accounts) it stays on, where it means what it says. (On a JupyterHub
 # whose servers all run as one user, e.g. `jovyan`, set CXLABS_CHECK_OWNER=0.)
-c.CollectApp.check_owner = (os.environ.get("CXLABS_CHECK_OWNER") or ("1" if EXCHANGE else "0")) == "1"
+c.ExchangeCollect.check_owner = (os.environ.get("CXLABS_CHECK_OWNER") or ("1" if EXCHANGE else "0")) == "1"
+
+# nbgrader's Gradebook.add_submission (autograde) trips SQLAlchemy's autoflush warning
+# "Object of type <SubmittedAssignment> not in session, add operation along
+# 'Student.submissions' will not proceed" for every new submission; nbgrader adds the object
+# right after, so nothing is lost (cohort.py silences the same warning). Only that message is
+# silenced: any other SQLAlchemy warning still shows.
+import warnings  # noqa: E402
+
+warnings.filterwarnings("ignore", message=r"Object of type <Submitted\w+> not in session, add operation along",
+                        module=r"nbgrader\.api")
 
 # Feedback: nbgrader's default preprocessors plus HideHiddenTests (feedback_filters.py), which
 # removes hidden tests from the sources and from outputs that quote them (tracebacks).
