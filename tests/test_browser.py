@@ -256,6 +256,7 @@ def test_learner_sees_feedback_plots_widget_and_validate(jupyterlab, page):
     where.scroll_into_view_if_needed()
     summary_text = words(outputs(where))
     assert "Lab 01:" in summary_text and "1 failing" in summary_text and "still at stake" in summary_text
+    assert "'state':" not in summary_text, "the table alone, not the returned rows again"
     shot("progress-summary", where)
 
     # Plots are PNG images with their one-line description.

@@ -64,5 +64,12 @@ def test_progress_uses_the_learners_saved_copy_for_the_memo(capsys, monkeypatch,
 def test_progress_before_the_setup_cell_says_what_to_do(capsys):
     from cxlabs.checks import progress
 
-    assert progress({}) == []
+    assert progress({}) == []  # nothing to show yet
     assert "setup cell" in capsys.readouterr().out
+
+
+def test_progress_is_shown_once_in_a_notebook():
+    """The cell ends with progress(): its table, not the returned rows again as a list."""
+    from cxlabs.feedback import Progress
+
+    assert hasattr(Progress(), "_ipython_display_")

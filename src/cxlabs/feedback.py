@@ -312,6 +312,13 @@ def _lab_notebook(lab_id: str):
     return None, None
 
 
+class Progress(list):
+    """The rows :func:`progress` returns; shown once, as its table, not again as a list."""
+
+    def _ipython_display_(self) -> None:  # the table is already on screen
+        return None
+
+
 def progress(namespace: dict | None = None) -> list[dict]:
     """Where you stand in this lab: each exercise passed, failing, unanswered or not run yet,
     with its points, and the points still at stake. Call it any time.
@@ -336,7 +343,7 @@ def progress(namespace: dict | None = None) -> list[dict]:
     if module is None:
         print("progress() looks for the lab's checks: run the setup cell at the top of the lab "
               "(the one with `from cxlabs.checks import labNN as checks`) first.")
-        return []
+        return Progress()
     lab_id = module.__name__.rsplit(".", 1)[-1]
     exercises = {ex.number: ex for ex in vars(module).values() if isinstance(ex, Exercise)}
     nb, _ = _lab_notebook(lab_id)
@@ -399,7 +406,7 @@ def progress(namespace: dict | None = None) -> list[dict]:
     if memo:
         rows.append(memo)
     _show_progress(lab_id, rows)
-    return rows
+    return Progress(rows)
 
 
 def _show_progress(lab_id: str, rows: list[dict]) -> None:
@@ -435,14 +442,17 @@ def _show_progress(lab_id: str, rows: list[dict]) -> None:
     from IPython.display import display
 
     colour = {"passed": "#e6f4ea", "failing": "#fdecea", "written": "#eef3fb"}
+    left = 'style="text-align:left;vertical-align:top"'
     body = "".join(
-        f'<tr style="background:{colour.get(r["state"], "#f6f6f6")}"><td>{mark.get(r["state"], "")}</td>'
-        f'<td>{html.escape("memo" if r["exercise"] == "memo" else r["exercise"])}</td>'
-        f'<td>{html.escape(r["title"])}</td><td>{pts(r["points"])}</td><td>{html.escape(r["state"])}</td>'
-        f'<td style="white-space:normal;overflow-wrap:anywhere">{html.escape(r["message"])}</td></tr>'
+        f'<tr style="background:{colour.get(r["state"], "#f6f6f6")}"><td {left}>{mark.get(r["state"], "")}</td>'
+        f'<td {left}>{html.escape("memo" if r["exercise"] == "memo" else r["exercise"])}</td>'
+        f'<td {left}>{html.escape(r["title"])}</td><td style="text-align:right;vertical-align:top">'
+        f'{pts(r["points"])}</td><td {left}>{html.escape(r["state"])}</td>'
+        f'<td style="text-align:left;vertical-align:top;white-space:normal;overflow-wrap:anywhere">'
+        f'{html.escape(r["message"])}</td></tr>'
         for r in rows)
+    head = "".join(f'<th {left}>{h}</th>' for h in ["", "exercise", "title", "points", "state", "what to do"])
     page = (f'<div class="cxlabs-progress"><p><b>{html.escape(summary)}</b></p>'
-            '<table><thead><tr><th></th><th>exercise</th><th>title</th><th>points</th><th>state</th>'
-            f'<th>what to do</th></tr></thead><tbody>{body}</tbody></table>'
+            f'<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
             f'<p>{html.escape(note)}</p></div>')
     display({"text/plain": plain, "text/html": page}, raw=True)
