@@ -5,9 +5,13 @@
     python autograder/course.py setup               register the manifest's labs as nbgrader assignments
     python autograder/course.py readme [--check]    rewrite the README's lab list from the manifest
     python autograder/course.py export [LAB ...] [--out FILE]
-                                                    grades of every student as a CSV an LMS can import
+                                                    grades of every student as CSV (long, and for Canvas and
+                                                    Moodle), by default in autograder/work/ (git-ignored)
     python autograder/course.py variants [STUDENT ...]
                                                     build every learner's own world ahead of grading
+    python autograder/course.py demo LAB [--dir DIR]
+                                                    rehearse release to grades with made-up learners, in a
+                                                    scratch course; prints where each file went
     python autograder/course.py memo-figures LAB [--student ID ...] [--out FILE]
                                                     a page of each learner's reference figures for the memo
 
@@ -65,7 +69,38 @@ def release(root: Path = REPO, ids: list[str] | None = None) -> None:
         if target.exists():
             shutil.rmtree(target)
         nbgrader("generate_assignment", lab_id, "--force", "--create", root=root)
+        for notebook in sorted(target.glob("*.ipynb")):
+            add_progress_cell(notebook)
         print(f"released {lab_id} -> {target.relative_to(root)}")
+
+
+PROGRESS_MARKDOWN = """## Where you stand
+
+Run the cell below any time: for every exercise, whether its visible check passes, fails or
+is not answered yet, the points still at stake, and whether your memo is written (as last
+saved). It runs the same visible checks as the check cells above and never shows an answer;
+passing them is necessary, not sufficient."""
+PROGRESS_CODE = "from cxlabs.checks import progress\n\nprogress()"
+
+
+def add_progress_cell(notebook: Path) -> None:
+    """End a released lab with the progress summary (``cxlabs.checks.progress``), read-only.
+
+    Added at release, so every lab has it without a line in ``solutions/``; the cell ids are
+    fixed, so a release is reproducible (``course.py check``).
+    """
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    if any(c.get("id") == "cxlabs-progress" for c in nb.cells):
+        return
+    locked = {"editable": False, "deletable": False}
+    md = nbformat.v4.new_markdown_cell(PROGRESS_MARKDOWN, metadata=dict(locked))
+    md["id"] = "cxlabs-progress-text"
+    code = nbformat.v4.new_code_cell(PROGRESS_CODE, metadata=dict(locked))
+    code["id"] = "cxlabs-progress"
+    nb.cells += [md, code]
+    nbformat.write(nb, notebook)
 
 
 def drift(root: Path = REPO) -> list[str]:
@@ -76,9 +111,11 @@ def drift(root: Path = REPO) -> list[str]:
         release(scratch)
         fresh, committed = scratch / "labs", root / "labs"
         problems = []
-        fresh_files = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}
-        committed_files = {p.relative_to(committed) for p in committed.rglob("*") if p.is_file()} \
-            if committed.is_dir() else set()
+        def files(folder: Path) -> set[Path]:  # JupyterLab's .ipynb_checkpoints are not the release
+            return {p.relative_to(folder) for p in folder.rglob("*") if p.is_file()
+                    and ".ipynb_checkpoints" not in p.relative_to(folder).parts} if folder.is_dir() else set()
+
+        fresh_files, committed_files = files(fresh), files(committed)
         for rel in sorted(fresh_files | committed_files):
             if rel not in committed_files:
                 problems.append(f"labs/{rel} is missing")
@@ -221,7 +258,11 @@ def _iso(timestamp) -> str:
 
 
 def export(root: Path = REPO, ids: list[str] | None = None, out: str | Path = "-") -> list[dict]:
-    """Write :func:`grade_rows` as CSV to ``out`` (a path, or ``-`` for standard output)."""
+    """Write :func:`grade_rows` as CSV to ``out`` (a path, or ``-`` for standard output).
+
+    Written to a file, the same grades also go, one row per learner and one column per lab,
+    into ``<out>-canvas.csv`` and ``<out>-moodle.csv`` beside it (:func:`lms_tables`).
+    """
     rows = grade_rows(root, ids)
     with contextlib.ExitStack() as stack:
         fh = sys.stdout if str(out) == "-" else stack.enter_context(
@@ -229,7 +270,65 @@ def export(root: Path = REPO, ids: list[str] | None = None, out: str | Path = "-
         writer = csv.DictWriter(fh, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+    if str(out) != "-":
+        for path, (columns, table) in zip(lms_paths(out), lms_tables(rows, student_details(root)), strict=True):
+            with open(path, "w", newline="", encoding="utf-8") as fh:
+                writer = csv.writer(fh, lineterminator="\n")
+                writer.writerow(columns)
+                writer.writerows(table)
     return rows
+
+
+def lms_paths(out: str | Path) -> tuple[Path, Path]:
+    """Where the Canvas and Moodle files of an export to ``out`` go: beside it."""
+    out = Path(out)
+    return (out.with_name(f"{out.stem}-canvas.csv"), out.with_name(f"{out.stem}-moodle.csv"))
+
+
+def student_details(root: Path = REPO) -> dict[str, dict]:
+    """The gradebook's students: ``{id: {first_name, last_name, email, lms_user_id}}``."""
+    with open_gradebook(root) as gb:
+        return {s.id: {"first_name": s.first_name or "", "last_name": s.last_name or "",
+                       "email": s.email or "", "lms_user_id": s.lms_user_id or ""}
+                for s in gb.students}
+
+
+def lms_tables(rows: list[dict], students: dict[str, dict]) -> tuple[tuple[list, list], tuple[list, list]]:
+    """The export pivoted for an LMS gradebook import: one row per learner, one column per lab.
+
+    Returns ``((canvas_columns, canvas_rows), (moodle_columns, moodle_rows))``.
+
+    - **Canvas** (Grades > Import): the columns Canvas's own gradebook export has, ``Student``
+      ("Last, First"), ``ID`` (the Canvas user id: ``lms_user_id``), ``SIS User ID``,
+      ``SIS Login ID`` (the nbgrader student id), ``Section``, then a column per lab named by
+      its id (Canvas creates the assignment on the first import; rename a column to an
+      existing assignment's name to fill that one); the row ``Points Possible`` holds each
+      lab's maximum, as in Canvas's own export.
+    - **Moodle** (Grades > Import > CSV file): ``Username`` (the nbgrader student id),
+      ``ID number`` (``lms_user_id``), ``Email address``, ``First name``, ``Last name``, then a
+      column per lab; map ``Username`` (or ``ID number``) to the user field when importing.
+
+    A lab whose memo is not graded yet is left **empty** for that learner (the LMS keeps no
+    partial grade); a missing submission is ``0``, as in the long export.
+    """
+    labs = list(dict.fromkeys(r["lab"] for r in rows))
+    maxima = {r["lab"]: r["max_score"] for r in rows}
+    by_student: dict[str, dict] = {}
+    for r in rows:
+        by_student.setdefault(r["student_id"], {})[r["lab"]] = \
+            "" if r["status"] == "needs_grading" else r["score"]
+    canvas_cols = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *labs]
+    moodle_cols = ["Username", "ID number", "Email address", "First name", "Last name", *labs]
+    canvas = [["Points Possible", "", "", "", "", *[maxima[lab_id] for lab_id in labs]]]
+    moodle = []
+    for sid in sorted(by_student):
+        info = students.get(sid, {})
+        first, last = info.get("first_name", ""), info.get("last_name", "")
+        name = f"{last}, {first}" if first and last else (last or first or sid)
+        scores = [by_student[sid].get(lab_id, "") for lab_id in labs]
+        canvas.append([name, info.get("lms_user_id", ""), "", sid, "", *scores])
+        moodle.append([sid, info.get("lms_user_id", ""), info.get("email", ""), first, last, *scores])
+    return (canvas_cols, canvas), (moodle_cols, moodle)
 
 
 # ---- every learner their own world: build ahead, and the memo figures page ---------------------
@@ -332,8 +431,11 @@ def memo_page(root: Path, lab_id: str, students: list[str] | None = None, out: P
     source = root / "solutions" / item.path
     if source.is_file():
         for cell in nbformat.read(source, as_version=4).cells:
-            if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "memo_task":
-                rubric = cell.source
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            if grade_id == "memo_task":
+                rubric = cell.source + rubric
+            elif grade_id == "memo" and "**Grader's key**" in cell.source:  # instructor copy only
+                rubric += "\n\n**Grader's key**" + cell.source.split("**Grader's key**", 1)[1]
     labels = list(dict.fromkeys(k for r in rows for k in r["figures"]))
     esc = html.escape
     head = "".join(f"<th>{esc(x)}</th>" for x in ["learner", "variant", *labels])
@@ -372,6 +474,198 @@ another learner's figures was not written from the learner's own work. Written
     return out
 
 
+# ---- rehearse the whole cycle on one machine ---------------------------------------------------
+
+DEMO_LEARNERS = {  # made-up learners: what each hands in
+    "alice": "the model answers and the model memo",
+    "bob": "the lab as fetched (blank)",
+    "carol": "exercise 1 answered, a short memo",
+}
+
+
+def _fill(notebook: Path, solution: Path, grade_ids: set[str] | None, memo: str | None = None) -> None:
+    """Put the model answers of ``grade_ids`` (None: all) into a fetched notebook."""
+    import nbformat
+
+    model = {c.metadata["nbgrader"]["grade_id"]: c.source
+             for c in nbformat.read(solution, as_version=4).cells if "nbgrader" in c.metadata}
+    nb = nbformat.read(notebook, as_version=4)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("solution"):
+            continue
+        if meta.get("grade_id") == "memo" and memo is not None:
+            cell.source = memo
+        elif grade_ids is None or meta.get("grade_id") in grade_ids:
+            cell.source = model[meta["grade_id"]]
+    nbformat.write(nb, notebook)
+
+
+def demo(lab_id: str, folder: Path | None = None, log=print) -> dict:
+    """Rehearse release to grades for ``lab_id`` in a scratch course with made-up learners.
+
+    Everything happens under ``folder`` (default: a new folder in the system's temporary
+    directory): a copy of ``solutions/``, its own gradebook and exchange, and a home folder per
+    learner. The course's own ``autograder/work/`` and gradebook are never touched. The
+    commands are nbgrader's and this file's, as ``autograder/README.md`` gives them; the
+    learners run nbgrader with the course's learner configuration. Returns the paths.
+    """
+    import datetime as dt
+    import json
+
+    from cxlabs.course import lab
+    from cxlabs.loading import ensure_world
+
+    item = lab(lab_id)
+    folder = Path(folder or tempfile.mkdtemp(prefix=f"cxlabs-demo-{lab_id}-")).resolve()
+    root = folder / "course"
+    if root.exists():
+        raise SystemExit(f"{root} exists: give an empty --dir")
+    # the course-local exchange, as on one machine with one account (autograder/README.md)
+    exchange = root / "autograder" / "work" / "exchange"
+    env = {"CXLABS_DATA_DIR": os.environ.get("CXLABS_DATA_DIR", ""), "CXLABS_EXCHANGE": "",
+           "CXLABS_VARIANTS": "0", "CXLABS_GRADEBOOK_URL": "", "CXLABS_CHECK_OWNER": "", "MPLBACKEND": "Agg"}
+    went: list[tuple[str, Path]] = []
+
+    def step(text: str) -> None:
+        log(f"\n== {text}")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        log("   $ nbgrader " + " ".join(args))
+        result = nbgrader(*args, root=root, env=env)
+        for line in warnings_in(result.stdout + result.stderr):
+            log(f"     {line}")
+        return result
+
+    step(f"a scratch course in {folder}")
+    shutil.copytree(REPO / "solutions", root / "solutions")
+    (root / "autograder").mkdir()
+    folder.mkdir(parents=True, exist_ok=True)
+    went.append(("the course (solutions/, labs/)", root))
+    roster = folder / "students.csv"
+    roster.write_text("id,first_name,last_name,email,lms_user_id\n" + "".join(
+        f"{s},{s.title()},Demo,{s}@example.org,{1001 + i}\n" for i, s in enumerate(DEMO_LEARNERS)),
+        encoding="utf-8")
+    went.append(("the student list (made up)", roster))
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        if not env["CXLABS_DATA_DIR"]:  # the course's one company (variants off for the rehearsal)
+            os.environ.pop("CXLABS_DATA_DIR")
+            env["CXLABS_DATA_DIR"] = os.environ["CXLABS_DATA_DIR"] = str(ensure_world())
+        went.append(("the company's data the labs load", Path(env["CXLABS_DATA_DIR"])))
+        run("db", "student", "import", str(roster))
+
+        step(f"release {lab_id}")
+        release(root, [lab_id])
+        run("release_assignment", lab_id)
+        went.append(("the released lab", root / "labs" / lab_id))
+        went.append(("nbgrader's exchange", exchange))
+
+        step("learners fetch, work and submit (each in their own home folder)")
+        homes = {}
+        for student, what in DEMO_LEARNERS.items():
+            home = folder / "home" / student
+            (home / ".jupyter").mkdir(parents=True)
+            shutil.copy(HERE / "learner_nbgrader_config.py", home / ".jupyter" / "nbgrader_config.py")
+            homes[student] = home
+            learner(home, exchange, student, "fetch_assignment", lab_id, log=log)
+            notebook = home / lab_id / f"{item.notebook}.ipynb"
+            solution = root / "solutions" / item.path
+            if student == "alice":
+                _fill(notebook, solution, None)
+            elif student == "carol":
+                _fill(notebook, solution, {"ex1_answer"}, memo="I would look at the biggest market first.")
+            learner(home, exchange, student, "submit", lab_id, log=log)
+            log(f"   {student}: {what}")
+        went.append(("each learner's fetched lab", folder / "home" / "<learner>" / lab_id))
+
+        step("collect and autograde (learner code in the sandbox)")
+        run("collect", lab_id)
+        run("autograde", lab_id)
+        work = root / "autograder" / "work"
+        went.append(("collected submissions", work / "submitted"))
+        went.append(("autograded notebooks", work / "autograded"))
+        went.append(("the gradebook", work / "gradebook.db"))
+
+        step("grade the memos (scripted, as a grader in the formgrader would)")
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{work / 'gradebook.db'}") as gb:
+            for student, points in [("alice", "full"), ("carol", 1)]:
+                memo = gb.find_grade("memo", item.notebook, lab_id, student)
+                memo.manual_score = memo.max_score if points == "full" else points
+                memo.needs_manual_grade = False
+                gb.db.commit()
+                log(f"   {student}'s memo: {memo.manual_score:g} of {memo.max_score:g}")
+
+        step("feedback")
+        run("generate_feedback", lab_id)
+        run("release_feedback", lab_id)
+        for student, home in homes.items():
+            learner(home, exchange, student, "fetch_feedback", lab_id, log=log)
+        went.append(("feedback pages", work / "feedback"))
+        went.append(("each learner's fetched feedback", folder / "home" / "<learner>" / lab_id / "feedback"))
+
+        step("export the grades for the LMS")
+        out = work / "grades.csv"
+        rows = export(root, [lab_id], out=out)
+        for r in rows:
+            log(f"   {r['student_id']:<6} {r['score']:>5} / {r['max_score']:<5} {r['status']}")
+        went.append(("grades, one row per learner and lab", out))
+        canvas, moodle = lms_paths(out)
+        went += [("grades for Canvas", canvas), ("grades for Moodle", moodle)]
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+    step("where each file went")
+    for what, path in went:
+        log(f"   {what:<40} {path}")
+    log(f"\nOpen a feedback page, e.g. {next(iter(sorted((folder / 'home' / 'carol').rglob('*.html'))), '')}")
+    log(f"Delete the rehearsal with: rm -rf {folder}")
+    (folder / "demo.json").write_text(json.dumps(
+        {"lab": lab_id, "written": dt.datetime.now(dt.UTC).isoformat(),
+         "files": {what: str(path) for what, path in went}}, indent=1), encoding="utf-8")
+    return {"folder": folder, "root": root, "exchange": exchange, "homes": homes, "grades": out,
+            "files": dict(went)}
+
+
+def learner(home: Path, exchange: Path, student: str, *args: str, log=print) -> subprocess.CompletedProcess:
+    """Run ``nbgrader ARGS --student=ID`` as a learner: own HOME (its nbgrader config), own id."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CXLABS_")}
+    env.update(HOME=str(home), CXLABS_EXCHANGE=str(exchange))
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    exe = Path(sys.executable).with_name("nbgrader")
+    log(f"   [{student}] $ nbgrader {' '.join(args)}")
+    result = subprocess.run([str(exe) if exe.exists() else "nbgrader", *args, f"--student={student}"],
+                            cwd=home, env=env, text=True, capture_output=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{student}: nbgrader {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    for line in warnings_in(result.stdout + result.stderr):
+        log(f"     {line}")
+    return result
+
+
+def warnings_in(output: str) -> list[str]:
+    """Every line of an nbgrader run that is not its routine ``[... | INFO]`` log: warnings,
+    errors and Python warnings (SQLAlchemy's, say) with their continuation lines."""
+    import re
+
+    lines, keep = [], False
+    for line in output.splitlines():
+        head = re.match(r"\[\w+ \| (\w+)\]", line.strip())
+        if head:
+            keep = head[1] not in ("INFO", "DEBUG")
+        elif re.search(r"\w*Warning\b|Error\b", line):
+            keep = True
+        if keep and line.strip():
+            lines.append(line.rstrip())
+    return lines
+
 def readme(check: bool = False) -> int:
     from cxlabs.course import lab_list_markdown
 
@@ -404,7 +698,9 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--check", action="store_true")
     e = sub.add_parser("export", help="grades of every student as a CSV an LMS can import")
     e.add_argument("labs", nargs="*", help="lab ids (default: every manifest lab in the gradebook)")
-    e.add_argument("--out", default="grades.csv", help="CSV file to write, or - for standard output")
+    e.add_argument("--out", default=None,
+                   help="CSV file to write (default autograder/work/grades.csv, git-ignored: learner data "
+                        "stays out of the repository), or - for standard output")
     v = sub.add_parser("variants", help="build every learner's own world ahead of grading (variants on)")
     v.add_argument("students", nargs="*", help="student ids (default: the gradebook's and submitted ones)")
     v.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="builds at a time (default: cores)")
@@ -412,6 +708,9 @@ def main(argv: list[str] | None = None) -> int:
     f.add_argument("lab", help="lab id, e.g. lab01")
     f.add_argument("--student", action="append", dest="students", help="only these learners (repeatable)")
     f.add_argument("--out", default=None, help="HTML file (default autograder/work/memo-figures-LAB.html)")
+    d = sub.add_parser("demo", help="rehearse the whole cycle for one lab in a scratch course")
+    d.add_argument("lab", help="lab id, e.g. lab00")
+    d.add_argument("--dir", default=None, help="an empty folder for the rehearsal (default: a new temporary one)")
     args = parser.parse_args(argv)
     root = Path(os.environ.get("CXLABS_COURSE_ROOT", REPO)).resolve()  # as nbgrader_config.py
     if args.command == "release":
@@ -438,13 +737,21 @@ def main(argv: list[str] | None = None) -> int:
         students = args.students or course_students(root)
         rows = build_variants(students, args.jobs)
         print(f"{len(rows)} learners' worlds in {_grading().worlds_dir()}")
+    elif args.command == "demo":
+        demo(args.lab, Path(args.dir) if args.dir else None)
     elif args.command == "memo-figures":
         path = memo_page(root, args.lab, args.students, args.out)
         print(f"memo figures of {args.lab} written to {path}")
     elif args.command == "export":
-        rows = export(root, ids=args.labs or None, out=args.out)
-        if args.out != "-":
-            print(f"{len(rows)} rows written to {args.out}", file=sys.stderr)
+        out = args.out or root / "autograder" / "work" / "grades.csv"
+        if out != "-":
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+        rows = export(root, ids=args.labs or None, out=out)
+        if out != "-":
+            canvas, moodle = lms_paths(out)
+            print(f"{len(rows)} rows (one per learner and lab) written to {out}\n"
+                  f"for Canvas (Grades > Import): {canvas}\nfor Moodle (Grades > Import > CSV file): {moodle}",
+                  file=sys.stderr)
     return 0
 
 

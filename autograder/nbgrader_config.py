@@ -66,15 +66,44 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # nbgrader's own default (/usr/local/share/nbgrader/exchange).
 EXCHANGE = os.environ.get("CXLABS_EXCHANGE")
 c.Exchange.root = EXCHANGE or str(WORK / "exchange")
+# `nbgrader collect` compares each submission's file owner with the student id and warns
+# "... is owned by root; cheating attempt?" when they differ. With the course-local exchange
+# one account plays every learner (a workshop laptop, a rehearsal), so the owner never matches
+# and the warning means nothing: it is off there. With a shared exchange ($CXLABS_EXCHANGE,
+# learners with their own accounts) it stays on, where it means what it says. (On a JupyterHub
+# whose servers all run as one user, e.g. `jovyan`, set CXLABS_CHECK_OWNER=0.)
+c.ExchangeCollect.check_owner = (os.environ.get("CXLABS_CHECK_OWNER") or ("1" if EXCHANGE else "0")) == "1"
+
+# nbgrader's Gradebook.add_submission (autograde) trips SQLAlchemy's autoflush warning
+# "Object of type <SubmittedAssignment> not in session, add operation along
+# 'Student.submissions' will not proceed" for every new submission; nbgrader adds the object
+# right after, so nothing is lost (cohort.py silences the same warning). Only that message is
+# silenced: any other SQLAlchemy warning still shows.
+import warnings  # noqa: E402
+
+warnings.filterwarnings("ignore", message=r"Object of type <Submitted\w+> not in session, add operation along",
+                        module=r"nbgrader\.api")
 
 # Feedback: nbgrader's default preprocessors plus HideHiddenTests (feedback_filters.py), which
 # removes hidden tests from the sources and from outputs that quote them (tracebacks).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from feedback_filters import HideHiddenTests  # noqa: E402
+from feedback_filters import AltText, HideHiddenTests, NameExercises  # noqa: E402
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
-c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, NameExercises, AltText,
+                                   CSSHTMLHeaderPreprocessor]
+
+# The feedback page: nbgrader's template, with each exercise named in the contents, messages
+# wrapped (never cut at the edge) and a pass shown as clearly as a failure
+# (feedback_template/cxlabs_feedback/cxlabs.html.j2).
+import nbgrader as _nbgrader  # noqa: E402
+
+c.HTMLExporter.template_name = "cxlabs_feedback"
+c.HTMLExporter.template_file = "cxlabs.html.j2"  # extends nbgrader's feedback index.html.j2
+c.HTMLExporter.extra_template_basedirs = [
+    str(Path(__file__).resolve().parent / "feedback_template"),
+    str(Path(_nbgrader.__file__).resolve().parent / "server_extensions" / "formgrader" / "templates")]
 
 # Autograding: learners' code runs only in a bubblewrap sandbox, and the verdicts are decided
 # outside it (sandboxed_autograde.py): nbgrader's Execute step is replaced, the rest of

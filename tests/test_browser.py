@@ -1,11 +1,12 @@
 """End to end, as a learner: JupyterLab in Debian's Chromium, lab 01, checks, plots, a widget, Validate.
 
-The test starts JupyterLab from this environment (README command (1): jupyterlab with
-nbgrader's lab extension) on localhost with a token, on a temporary copy of ``labs/lab01``
-and a freshly built world, and drives ``/usr/bin/chromium`` with Playwright. It types one
+The test starts JupyterLab from this environment as ``cxlabs start`` does (README command
+(1): jupyterlab with nbgrader's lab extension, the course's learner settings of
+``src/cxlabs/learner_jupyter/``) on localhost with a token, on a temporary copy of
+``labs/lab01`` and a freshly built world, and drives ``/usr/bin/chromium`` with Playwright. It types one
 wrong and one right answer into the answer cells, runs all cells, and checks what the
 learner sees: the wrong answer's message (what went wrong, where to look, how to get a
-hint), the right answer passing, plots as PNG images, the maturity-weights widget (and that
+hint; wrapped, never cut), the right answer passing in its green box, plots as PNG images, the maturity-weights widget (and that
 moving a slider redraws it), and the result of nbgrader's Validate button.
 
 Screenshots go to ``$CXLABS_ARTIFACTS/browser/`` (default ``tests/artifacts/browser/``,
@@ -35,6 +36,7 @@ try:
 except ImportError:  # the dev extra is not installed: the test skips through require_system
     expect = None
 
+from cxlabs import workspace
 from cxlabs.course import lab as course_lab
 
 pytestmark = pytest.mark.browser
@@ -62,12 +64,10 @@ RIGHT_MATURITY_SCORES = '''def maturity_scores(assessments, weights):
     return pd.DataFrame({"score": score, "level": level}).sort_values("score")
 '''
 
-# JupyterLab settings for a quiet, deterministic page: every cell in the DOM (no windowing),
-# no news or update pop-ups.
+# JupyterLab settings for a deterministic page: every cell in the DOM (no windowing). The
+# news pop-up is off through the course's learner settings, as for a learner.
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-        "fetchNews": "false", "checkForUpdates": False},
 }
 
 
@@ -106,7 +106,7 @@ def jupyterlab(world42, tmp_path_factory):
     for d in ("config", "runtime", "workspaces", "ipython"):
         (tmp / d).mkdir()
     port, token = free_port(), secrets.token_hex(16)
-    env = {**os.environ, "CXLABS_DATA_DIR": str(world42), "JUPYTER_CONFIG_DIR": str(tmp / "config"),
+    env = {**workspace.learner_env(), "CXLABS_DATA_DIR": str(world42), "JUPYTER_CONFIG_DIR": str(tmp / "config"),
            "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"), "IPYTHONDIR": str(tmp / "ipython"),
            "PATH": f"{jupyter.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     env.pop("MPLBACKEND", None)  # the kernel must use the inline backend, as for a learner
@@ -132,7 +132,7 @@ def jupyterlab(world42, tmp_path_factory):
                 log.flush()
                 pytest.fail("JupyterLab did not start:\n" + (tmp / "jupyterlab.log").read_text()[-3000:])
             time.sleep(0.5)
-        yield base, token, root
+        yield base, token, root, tmp / "jupyterlab.log"
     finally:
         server.terminate()
         try:
@@ -194,8 +194,13 @@ def outputs(cell) -> str:
     return cell.locator(".jp-Cell-outputWrapper").inner_text()
 
 
+def words(text: str) -> str:
+    """``text`` with its line breaks and runs of spaces as single spaces (messages are wrapped)."""
+    return " ".join(text.split())
+
+
 def test_learner_sees_feedback_plots_widget_and_validate(jupyterlab, page):
-    base, token, _root = jupyterlab
+    base, token, _root, server_log = jupyterlab
     shots = artifacts_dir()
     count = iter(range(1, 100))
 
@@ -210,6 +215,13 @@ def test_learner_sees_feedback_plots_widget_and_validate(jupyterlab, page):
     expect_validate = page.locator(".validate-button")
     expect_validate.wait_for()
     shot("lab01-opened")
+    # The learner's JupyterLab: no instructor tools, no news pop-up, the course's nbgrader config.
+    menus = words(page.locator(".lm-MenuBar").inner_text())
+    assert "Nbgrader" not in menus or "Formgrader" not in menus
+    page.locator(".lm-MenuBar-itemLabel", has_text="View").first.click()
+    page.keyboard.press("Escape")
+    assert page.locator("text=Formgrader").count() == 0 and page.locator("text=Create Assignment").count() == 0
+    assert page.locator(".jp-Notification-Toast, .Toastify__toast").filter(has_text="news").count() == 0
 
     # 2. A wrong answer to exercise 1 and a right answer to exercise 6, typed into the editor.
     type_answer(page, "def case_times(events):", WRONG_CASE_TIMES)
@@ -226,7 +238,7 @@ def test_learner_sees_feedback_plots_widget_and_validate(jupyterlab, page):
     # The wrong answer's message: what was done, where to look, how to get a hint.
     ex1 = code_cell(page, "checks.case_times.check(case_times)")
     ex1.scroll_into_view_if_needed()
-    text = outputs(ex1)
+    text = words(outputs(ex1))
     assert "your lead time equals the work time" in text
     assert "Where to look: Part 1, 'Where the time goes'" in text
     assert "checks.case_times.hint()" in text
@@ -236,7 +248,16 @@ def test_learner_sees_feedback_plots_widget_and_validate(jupyterlab, page):
     ex6 = code_cell(page, "checks.maturity_scores.check(maturity_scores)")
     ex6.scroll_into_view_if_needed()
     assert "✓ Exercise 6" in outputs(ex6)
+    assert ex6.locator(".cxlabs-pass").count() == 1, "a pass shows as its own green box"
     shot("right-answer-passes", ex6)
+
+    # The lab ends with where the learner stands.
+    where = code_cell(page, "progress()")
+    where.scroll_into_view_if_needed()
+    summary_text = words(outputs(where))
+    assert "Lab 01:" in summary_text and "1 failing" in summary_text and "still at stake" in summary_text
+    assert "'state':" not in summary_text, "the table alone, not the returned rows again"
+    shot("progress-summary", where)
 
     # Plots are PNG images with their one-line description.
     look1 = code_cell(page, "times = preview(case_times, events)")
@@ -291,8 +312,11 @@ def test_learner_sees_feedback_plots_widget_and_validate(jupyterlab, page):
     expect_validate.locator("jp-button, button").first.click()
     dialog = page.locator(".jp-Dialog")
     dialog.locator(".jp-Dialog-header", has_text="Validation Results").wait_for(timeout=180_000)
-    body = dialog.locator(".jp-Dialog-body").inner_text()
+    raw_body = dialog.locator(".jp-Dialog-body").inner_text()
+    body = words(raw_body)
     shot("validate-dialog")
+    assert not any(line.rstrip().endswith("...") for line in raw_body.splitlines()), \
+        "nbgrader cut a message line: it should be wrapped"
     assert "The following cell failed:" in body
     assert "checks.case_times.check(case_times)" in body
     assert "your lead time equals the work time" in body
@@ -300,3 +324,5 @@ def test_learner_sees_feedback_plots_widget_and_validate(jupyterlab, page):
     assert "not answered yet" in body  # exercises left blank are reported too
     dialog.locator(".jp-Dialog-footer button").first.click()
     dialog.wait_for(state="detached")
+    server_text = server_log.read_text()
+    assert "No nbgrader_config.py file found" not in server_text, "the learner nbgrader config is found"

@@ -131,6 +131,6 @@ def test_solutions_are_committed_without_outputs(lab):
 def test_ci_runs_the_readme_test_command():
     readme = (REPO / "README.md").read_text()
     blocks = re.findall(r"```bash\n(.*?)\n```", readme, flags=re.S)
-    assert len(blocks) >= 2 and "jupyter lab labs/" in blocks[0] and "pytest" in blocks[1]
+    assert len(blocks) >= 2 and "cxlabs start" in blocks[0] and "pytest" in blocks[1]
     ci = (REPO / ".ci" / "run").read_text()
     assert blocks[1].strip() in ci.splitlines(), ".ci/run must run README command (2) as written"

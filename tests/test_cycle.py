@@ -148,7 +148,9 @@ def cycle(course_tool, world42, tmp_path_factory):
     course_tool.export(root, out=out)
     with out.open(newline="") as fh:
         rows = {r["student_id"]: r for r in csv.DictReader(fh)}
-    return {"root": root, "homes": homes, "rows": rows, "columns": out.read_text().splitlines()[0]}
+    canvas, moodle = (list(csv.reader(p.open(newline=""))) for p in course_tool.lms_paths(out))
+    return {"root": root, "homes": homes, "rows": rows, "columns": out.read_text().splitlines()[0],
+            "canvas": canvas, "moodle": moodle}
 
 
 def points(root: Path) -> dict:
@@ -201,6 +203,31 @@ def test_export_has_one_row_per_student_with_late_flag_and_missing(cycle):
     assert {r["variant_seed"] for r in rows.values()} == {""}, "variants off: one world, no seed to record"
     assert rows["erin"]["submitted_at"] == "" and rows["dave"]["submitted_at"].endswith("Z")
     assert rows["dave"]["submitted_at"] >= rows["alice"]["submitted_at"]
+
+
+def test_export_for_canvas_and_moodle_has_a_row_per_learner(cycle):
+    score = {s: f"{v:g}" for s, v in expected_scores(cycle["root"]).items()}
+    total = f"{points(cycle['root'])['total']:g}"
+    canvas, moodle = cycle["canvas"], cycle["moodle"]
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", LAB.id]
+    assert canvas[1] == ["Points Possible", "", "", "", "", total]
+    by_login = {row[3]: row for row in canvas[2:]}
+    assert sorted(by_login) == STUDENTS
+    assert by_login["alice"] == ["Learner, Alice", "lms-alice", "", "alice", "", score["alice"]]
+    assert by_login["dave"][-1] == "", "dave's memo is not graded yet: no partial grade for the LMS"
+    assert by_login["erin"][-1] == "0"
+    assert moodle[0] == ["Username", "ID number", "Email address", "First name", "Last name", LAB.id]
+    assert {row[0]: row[-1] for row in moodle[1:]} == {
+        "alice": score["alice"], "bob": "0", "carol": score["carol"], "dave": "", "erin": "0"}
+
+
+def test_feedback_page_names_each_exercise(cycle):
+    page = fetched_feedback(cycle["homes"]["carol"])[0].read_text(encoding="utf-8")
+    assert "Test cell" not in page and "Written response" not in page
+    for number in ["1", "2", "3"]:
+        assert re.search(rf">Exercise {number} — [^<]+</a>", page), f"exercise {number} is named"
+    assert ">Decision memo</a>" in page
+    assert "white-space: pre-wrap" in page and "cx-pass" in fetched_feedback(cycle["homes"]["alice"])[0].read_text()
 
 
 def fetched_feedback(home: Path) -> list[Path]:

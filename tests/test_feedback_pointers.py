@@ -20,6 +20,8 @@ from conftest import REPO
 from cxlabs.course import labs
 from cxlabs.feedback import CheckFailed, Exercise
 
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
 LABS = labs()
 
 
@@ -128,7 +130,8 @@ def test_a_failed_check_in_a_notebook_shows_the_message_not_the_checkers_source(
     (error,) = [o for o in nb.cells[0].outputs if o.output_type == "error"]
     shown = "\n".join(error.traceback)
     assert error.ename == "CheckFailed"
-    assert "Check failed." in shown and "did you forget the `return`" in shown
+    assert "Check failed." in shown and "did you forget the `return`" in " ".join(shown.split())
+    assert all(len(ANSI.sub("", line)) <= 78 for line in shown.splitlines()), "wrapped, never cut"
     assert "Where to look: Part 1" in shown
     assert "_check_case_times" not in shown and "diagnose(" not in shown and "File " not in shown
 

@@ -198,8 +198,10 @@ def test_threshold_explorer_moves_with_its_slider():
     first = explorer.figure
     explorer.slider.value = 10.0
     assert explorer.consequences["over_merged"] == 1
-    assert "1 reviewed clusters mix people" in explorer.summary.value
-    assert explorer.figure is not first and "At 10.0 bits" in explorer.figure.cxlabs_description
+    assert "1 reviewed cluster mixes people" in explorer.summary.value
+    assert explorer.figure is not first and "your 10.0 bits" in explorer.figure.cxlabs_description
+    assert "At 10.0 bits:" not in explorer.figure.cxlabs_description, "the caption does not repeat the summary"
+    assert [t.get_text() for t in explorer.figure.axes[1].get_xticklabels()] == ["over-merged\nclusters", "split\npeople"]
     explorer.reset.click()
     assert explorer.slider.value == 15.0 and explorer.consequences["customers"] == 2
     assert "application/vnd.jupyter.widget-view+json" in explorer._repr_mimebundle_()
@@ -215,3 +217,14 @@ def test_threshold_explorer_waits_for_an_unanswered_exercise(capsys):
     assert "Not answered yet" in capsys.readouterr().out
     assert threshold_explorer(PAIRS, WEIGHTS, lambda i, m: 1 / 0, IDS, REVIEW, start=15.0) is None
     assert "ZeroDivisionError" in capsys.readouterr().out
+
+
+def test_a_saved_explorer_leaves_a_picture_and_its_summary():
+    """Where widgets do not run (a saved notebook, feedback, formgrader), the chart and summary stay."""
+    import base64
+
+    explorer = maturity_explorer(ASSESS, scores, {"data": 3.0, "people": 1.0})
+    bundle = explorer._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]).startswith(b"\x89PNG")
+    assert "Close first: a " in bundle["text/plain"]
+    assert f"Figure: {explorer.figure.cxlabs_description}" in bundle["text/plain"]

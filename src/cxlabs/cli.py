@@ -7,6 +7,8 @@
     cxlabs learner set ID                who you are, when the course gives every learner their own data
     cxlabs learner show                  the learner id, its variant and where its data lives
     cxlabs learner clear                 forget the stored id
+    cxlabs start [--dir DIR] [--no-open] copy the labs into your own workspace and open JupyterLab there
+    cxlabs workspace [--dir DIR]         bring new or updated labs into your workspace (never over your work)
 """
 
 from __future__ import annotations
@@ -164,6 +166,27 @@ def _learner(args) -> int:
     return 0
 
 
+def _workspace(args) -> int:
+    """Copy the released labs into the learner's workspace; with ``start``, open JupyterLab there."""
+    import os
+    import subprocess
+
+    from cxlabs import workspace
+
+    folder = Path(args.dir).resolve() if args.dir else workspace.default_workspace()
+    actions = workspace.sync(folder)
+    print(workspace.report(actions, folder))
+    if args.group != "start" or args.no_open:
+        return 0
+    cmd = workspace.lab_command(folder, args.lab_args)
+    print("Opening JupyterLab in your workspace (the course's learner settings): " + " ".join(cmd))
+    env = workspace.learner_env()
+    if os.name == "nt":
+        return subprocess.call(cmd, env=env)
+    os.execvpe(cmd[0], cmd, env)
+    return 0  # not reached
+
+
 def main(argv: list[str] | None = None) -> int:
     from cxlabs.world import DEFAULT_CUSTOMERS, DEFAULT_SEED
 
@@ -196,6 +219,14 @@ def main(argv: list[str] | None = None) -> int:
     ls.set_defaults(func=_learner)
     lsub.add_parser("show", help="your learner id, your variant and where its data lives").set_defaults(func=_learner)
     lsub.add_parser("clear", help="forget the stored learner id").set_defaults(func=_learner)
+    for name, text in [("start", "copy the labs into your own workspace and open JupyterLab there"),
+                       ("workspace", "bring new or updated labs into your workspace, never over your work")]:
+        w = sub.add_parser(name, help=text)
+        w.add_argument("--dir", help="your workspace (default: $CXLABS_WORKSPACE, else workspace/ in the course)")
+        if name == "start":
+            w.add_argument("--no-open", action="store_true", help="set up the workspace only")
+            w.add_argument("lab_args", nargs="*", help="more arguments for `jupyter lab` (after --)")
+        w.set_defaults(func=_workspace)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -14,7 +14,9 @@ In a notebook::
 
 from __future__ import annotations
 
+import html
 import sys
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,16 +28,78 @@ class CheckFailed(AssertionError):
     """A visible check failed. The message says what was probably done wrong."""
 
 
+WIDTH = 78  # nbgrader validate cuts lines at 87 characters after its 4-space indent
+
+
+def wrap(text: str, width: int = WIDTH) -> str:
+    """``text`` with every line wrapped at ``width`` characters, never cut.
+
+    Long lines are broken between words (never inside a word, a column name or a call such
+    as ``checks.case_times.hint()``); a continued line keeps the indentation of its line plus
+    two spaces. Used for everything a learner reads in a notebook, in nbgrader's Validate
+    dialog and in ``nbgrader validate`` in a terminal, which cuts longer lines ("…").
+
+    Examples
+    --------
+    >>> print(wrap("Exercise 1 (lead times): " + "word " * 20, width=40))
+    Exercise 1 (lead times): word word word
+      word word word word word word word
+      word word word word word word word
+      word word word
+    """
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        out.append(textwrap.fill(line.strip(), width=width, initial_indent=indent,
+                                 subsequent_indent=indent + "  ", break_long_words=False,
+                                 break_on_hyphens=False))
+    return "\n".join(out)
+
+
 def _show_check_failed(shell, etype, value, tb, tb_offset=None):
     """IPython handler for CheckFailed: the message alone, without the checker's traceback.
 
     The traceback would show the check's own source (its worked example and the mistakes it
     looks for) above the message, which buries the feedback and can give answers away. The
     cell still ends in an error, so Run All, nbgrader's Validate and autograding see a failure.
+    The message is wrapped (:func:`wrap`), so no viewer cuts it.
     """
-    stb = [f"\x1b[1;31m✗ Check failed.\x1b[0m {value}"]
+    text = wrap(f"✗ Check failed. {value}")
+    head = "✗ Check failed."
+    stb = [f"\x1b[1;31m{head}\x1b[0m{text[len(head):]}"]
     shell._showtraceback(etype, value, stb)
     return stb
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def show_passed(text: str) -> None:
+    """Show a passed check as clearly as a failed one: a green box in a notebook, a line elsewhere.
+
+    The plain-text form (terminals, ``nbgrader validate``, saved notebooks without HTML) is
+    the same line, wrapped.
+    """
+    plain = wrap(text)
+    if _QUIET or not _in_kernel():
+        print(plain)
+        return
+    from IPython.display import display
+
+    body = html.escape(text).replace("\n", "<br>")
+    display({"text/plain": plain,
+             "text/html": ('<div class="cxlabs-pass" style="background:#e6f4ea;border-left:4px solid #2e7d32;'
+                           'color:#1b4d22;padding:0.4em 0.7em;white-space:pre-wrap;overflow-wrap:anywhere;'
+                           f'font-family:var(--jp-code-font-family,monospace)">{body}</div>')}, raw=True)
 
 
 def install_notebook_handler() -> bool:
@@ -96,8 +160,8 @@ class Exercise:
     def check(self, answer) -> None:
         """Check ``answer`` on the worked example; print a success line or raise CheckFailed."""
         note = self.checker(self, answer)
-        print(f"✓ Exercise {self.number} ({self.title}): correct on the worked example. "
-              + (note or "The graded tests run it on the full data."))
+        show_passed(f"✓ Exercise {self.number} ({self.title}): correct on the worked example. "
+                    + (note or "The graded tests run it on the full data."))
 
     def hint(self) -> None:
         """Print the next hint; after the last one, repeat it."""
@@ -209,8 +273,186 @@ def preview(func, *args, **kwargs):
     try:
         return func(*args, **kwargs)
     except NotImplementedError:
-        print("Not answered yet: write the function above, then run this cell again.")
+        print(wrap("Not answered yet: write the function above, then run this cell again."))
         return None
 
 
 install_notebook_handler()
+
+
+# ---- where the learner stands in a lab -------------------------------------------------------
+
+_QUIET = False
+
+
+def _lab_of(namespace: dict):
+    """The ``cxlabs.checks.labNN`` module imported in a notebook's namespace, if any."""
+    for value in namespace.values():
+        name = getattr(value, "__name__", "")
+        if isinstance(value, type(sys)) and name.startswith("cxlabs.checks.lab"):
+            return value
+    return None
+
+
+def _lab_notebook(lab_id: str):
+    """The lab's notebook: the learner's own copy in the working folder, else the released one."""
+    from pathlib import Path
+
+    import nbformat
+
+    from cxlabs.course import lab
+
+    item = lab(lab_id)
+    repo = Path(__file__).resolve().parents[2]
+    for path in [Path.cwd() / f"{item.notebook}.ipynb", repo / "labs" / item.path]:
+        try:
+            return nbformat.read(path, as_version=4), path
+        except (OSError, ValueError):
+            continue
+    return None, None
+
+
+class Progress(list):
+    """The rows :func:`progress` returns; shown once, as its table, not again as a list."""
+
+    def _ipython_display_(self) -> None:  # the table is already on screen
+        return None
+
+
+def progress(namespace: dict | None = None) -> list[dict]:
+    """Where you stand in this lab: each exercise passed, failing, unanswered or not run yet,
+    with its points, and the points still at stake. Call it any time.
+
+    It runs the lab's visible checks again, on their small worked examples, exactly as the
+    check cells do: it computes no graded answer and shows no expected value. Passing a
+    visible check is necessary, not sufficient: grading runs your functions on the full data.
+    The memo's state is read from the notebook as last saved.
+
+    Returns one dict per exercise (``exercise``, ``title``, ``points``, ``state``, ``message``).
+    """
+    global _QUIET
+    import contextlib
+    import inspect
+    import io
+    import re
+
+    if namespace is None:
+        frame = inspect.currentframe()
+        namespace = frame.f_back.f_globals if frame and frame.f_back else {}
+    module = _lab_of(namespace)
+    if module is None:
+        print("progress() looks for the lab's checks: run the setup cell at the top of the lab "
+              "(the one with `from cxlabs.checks import labNN as checks`) first.")
+        return Progress()
+    lab_id = module.__name__.rsplit(".", 1)[-1]
+    exercises = {ex.number: ex for ex in vars(module).values() if isinstance(ex, Exercise)}
+    nb, _ = _lab_notebook(lab_id)
+    rows = []
+    memo = None
+    cells = nb.cells if nb is not None else []
+    for cell in cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if not meta.get("grade"):
+            continue
+        grade_id = meta.get("grade_id", "")
+        if grade_id == "memo":
+            written = cell.source.strip() not in ("", "YOUR ANSWER HERE")
+            memo = {"exercise": "memo", "title": "decision memo", "points": meta.get("points", 0),
+                    "state": "written" if written else "unanswered",
+                    "message": ("saved; graded by a person" if written else
+                                "not written yet (or not saved): write it, then save")}
+            continue
+        found = re.fullmatch(r"ex(\w+?)_tests", grade_id)
+        ex = exercises.get(found[1]) if found else None
+        row = {"exercise": found[1] if found else grade_id, "title": ex.title if ex else "",
+               "points": meta.get("points", 0)}
+        out = io.StringIO()
+        _QUIET = True
+        try:
+            with contextlib.redirect_stdout(out):
+                exec(compile(cell.source, f"<check {grade_id}>", "exec"), namespace)  # the visible check cell
+            row.update(state="passed", message="visible check passes; graded on the full data")
+        except CheckFailed as exc:
+            text = str(exc)
+            if "not answered yet" in text:
+                row.update(state="unanswered", message="not answered yet")
+            else:
+                row.update(state="failing", message=text.split("\n")[0].split(": ", 1)[-1])
+        except NameError as exc:
+            row.update(state="not run", message=f"run the answer cell first ({exc})")
+        except Exception as exc:  # the check cell itself could not run: say so, never crash
+            row.update(state="failing", message=f"{type(exc).__name__}: {exc}")
+        finally:
+            _QUIET = False
+        rows.append(row)
+    if not rows:  # no notebook found: run every check that has a function of the same name
+        for number, ex in exercises.items():
+            row = {"exercise": number, "title": ex.title, "points": None}
+            func = namespace.get(ex.name or "")
+            if func is None:
+                row.update(state="not run", message="run the answer cell first")
+            else:
+                try:
+                    _QUIET = True
+                    with contextlib.redirect_stdout(io.StringIO()):
+                        ex.check(func)
+                    row.update(state="passed", message="visible check passes")
+                except CheckFailed as exc:
+                    state = "unanswered" if "not answered yet" in str(exc) else "failing"
+                    row.update(state=state, message=str(exc).split("\n")[0].split(": ", 1)[-1])
+                finally:
+                    _QUIET = False
+            rows.append(row)
+    if memo:
+        rows.append(memo)
+    _show_progress(lab_id, rows)
+    return Progress(rows)
+
+
+def _show_progress(lab_id: str, rows: list[dict]) -> None:
+    def pts(value) -> str:
+        return "" if value is None else f"{float(value):g}"
+
+    count = {s: sum(r["state"] == s for r in rows if r["exercise"] != "memo")
+             for s in ["passed", "failing", "unanswered", "not run"]}
+    known = [r for r in rows if r["points"] is not None]
+    passed_pts = sum(float(r["points"]) for r in known if r["state"] == "passed" and r["exercise"] != "memo")
+    total = sum(float(r["points"]) for r in known)
+    stake = sum(float(r["points"]) for r in known if r["state"] != "passed" and r["exercise"] != "memo")
+    memo = next((r for r in rows if r["exercise"] == "memo"), None)
+    summary = (f"Lab {lab_id[3:]}: {count['passed']} passed, {count['failing']} failing, "
+               f"{count['unanswered']} unanswered" + (f", {count['not run']} not run yet" if count["not run"] else ""))
+    if known:
+        summary += (f". Exercises passing their visible check: {passed_pts:g} points; still at stake: "
+                    f"{stake:g} points" + (f", and the memo's {pts(memo['points'])}" if memo else "")
+                    + f" (lab total {total:g}).")
+    note = ("Passing a visible check is necessary, not sufficient: the grader runs your functions "
+            "again on the full data.")
+    mark = {"passed": "✓", "failing": "✗", "unanswered": "·", "not run": "·", "written": "✎"}
+    lines = [summary, ""]
+    for r in rows:
+        name = "memo" if r["exercise"] == "memo" else f"exercise {r['exercise']}"
+        lines.append(wrap(f"{mark.get(r['state'], ' ')} {name} ({r['title']}, {pts(r['points'])} pt): "
+                          f"{r['state']} — {r['message']}"))
+    lines += ["", note]
+    plain = "\n".join(wrap(line) if line else line for line in lines)
+    if not _in_kernel():
+        print(plain)
+        return
+    from IPython.display import display
+
+    colour = {"passed": "#e6f4ea", "failing": "#fdecea", "written": "#eef3fb"}
+    left = 'style="text-align:left;vertical-align:top"'
+    body = "".join(
+        f'<tr style="background:{colour.get(r["state"], "#f6f6f6")}"><td {left}>{mark.get(r["state"], "")}</td>'
+        f'<td {left}>{html.escape("memo" if r["exercise"] == "memo" else r["exercise"])}</td>'
+        f'<td {left}>{html.escape(r["title"])}</td><td style="text-align:right;vertical-align:top">'
+        f'{pts(r["points"])}</td><td {left}>{html.escape(r["state"])}</td>'
+        f'<td style="text-align:left;vertical-align:top;white-space:normal;overflow-wrap:anywhere">'
+        f'{html.escape(r["message"])}</td></tr>'
+        for r in rows)
+    head = "".join(f'<th {left}>{h}</th>' for h in ["", "exercise", "title", "points", "state", "what to do"])
+    page = (f'<div class="cxlabs-progress"><p><b>{html.escape(summary)}</b></p>'
+            f'<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+            f'<p>{html.escape(note)}</p></div>')
+    display({"text/plain": plain, "text/html": page}, raw=True)

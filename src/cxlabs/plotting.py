@@ -46,7 +46,11 @@ def style_applied() -> bool:
 
 
 def describe(ax, text: str) -> None:
-    """Attach a one-line text description to a figure and print it under the plot.
+    """Attach a one-line text description to a figure and print it ("Figure: ...").
+
+    In a notebook the line appears just above the chart (the inline backend shows a figure
+    when the cell ends); in an explorer widget, under it. Feedback pages use it as the image's
+    alt text (``autograder/feedback_filters.AltText``).
 
     The description is stored on the figure (``fig.cxlabs_description``) so tests can check
     that every figure has one.

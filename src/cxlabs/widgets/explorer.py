@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import html
 import io
 from collections.abc import Callable
@@ -34,23 +36,45 @@ class _Explorer:
     """
 
     figure = None
+    _png: bytes | None = None
+    _summary_text = ""
 
     def _show(self, summary: str, draw: Callable) -> None:
         """Show ``summary``, and the figure ``draw()`` returns with its one-line description."""
         from IPython.display import Image, display
 
         self.summary.value = f"<p class='cxlabs-summary'>{html.escape(summary)}</p>"
+        self._summary_text = summary
         self.output.clear_output(wait=True)
-        with self.output:  # the chart and its printed description, inside the widget
-            fig = draw()
+        with self.output:  # the chart, then its printed description under it, inside the widget
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                fig = draw()
             png = io.BytesIO()
             fig.savefig(png, format="png", bbox_inches="tight")
-            display(Image(data=png.getvalue(), format="png"))
+            self._png = png.getvalue()
+            display(Image(data=self._png, format="png"))
+            print(printed.getvalue(), end="")
         self.figure = fig
 
     def _fail(self, exc: Exception) -> None:
         self.summary.value = f"<p class='cxlabs-summary'>{html.escape(str(exc))}</p>"
+        self._summary_text, self._png = str(exc), None
         self.output.clear_output()
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        """The live widget, plus a static picture and summary for wherever widgets do not run.
+
+        JupyterLab shows the widget (its renderer comes first). A saved notebook without widget
+        state, nbgrader's feedback page and the formgrader fall back to the chart as it was first
+        drawn (``image/png``) and the summary and figure description as text (the feedback's
+        alt text, ``feedback_filters.AltText``), instead of an empty output.
+        """
+        data = dict(self.widget._repr_mimebundle_(**kwargs) or {})
+        description = getattr(self.figure, "cxlabs_description", "") or ""
+        text = self._summary_text + (f"\nFigure: {description}" if description else "")
+        if text:
+            data["text/plain"] = text
+        if self._png:
+            data["image/png"] = base64.b64encode(self._png).decode("ascii")
+        return data

@@ -107,6 +107,10 @@ def threshold_consequences(comparisons: pd.DataFrame, weights: pd.Series, thresh
             "split": int((people.groupby("person")["cluster"].nunique() > 1).sum())}
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
 def threshold_summary(c: Mapping) -> str:
     """One plain sentence about a :func:`threshold_consequences` result.
 
@@ -115,30 +119,50 @@ def threshold_summary(c: Mapping) -> str:
     >>> threshold_summary({"threshold": 13.0, "precision": 0.98, "recall": 0.9, "pairs_merged": 12000,
     ...                    "customers": 9000, "largest": 6, "over_merged": 3, "split": 40})
     'At 13.0 bits: precision 0.980 and recall 0.900 on the reviewed pairs; 12,000 pairs merged into 9,000 customers (largest 6 records); 3 reviewed clusters mix people (over-merged) and 40 reviewed people are split over several clusters.'
+    >>> threshold_summary({"threshold": 9.5, "precision": 0.5, "recall": 1.0, "pairs_merged": 1,
+    ...                    "customers": 1, "largest": 2, "over_merged": 1, "split": 1}).split("; ", 1)[1]
+    '1 pair merged into 1 customer (largest 2 records); 1 reviewed cluster mixes people (over-merged) and 1 reviewed person is split over several clusters.'
     """
     precision = "n/a (no reviewed pair reaches it)" if np.isnan(c["precision"]) else f"{c['precision']:.3f}"
+    mixes = "mixes" if c["over_merged"] == 1 else "mix"
+    split = "is" if c["split"] == 1 else "are"
     return (f"At {c['threshold']:.1f} bits: precision {precision} and recall {c['recall']:.3f} on the "
-            f"reviewed pairs; {c['pairs_merged']:,} pairs merged into {c['customers']:,} customers "
-            f"(largest {c['largest']:,} records); {c['over_merged']:,} reviewed clusters mix people "
-            f"(over-merged) and {c['split']:,} reviewed people are split over several clusters.")
+            f"reviewed pairs; {_count(c['pairs_merged'], 'pair', 'pairs')} merged into "
+            f"{_count(c['customers'], 'customer', 'customers')} (largest {c['largest']:,} records); "
+            f"{_count(c['over_merged'], 'reviewed cluster', 'reviewed clusters')} {mixes} people "
+            f"(over-merged) and {_count(c['split'], 'reviewed person', 'reviewed people')} {split} "
+            "split over several clusters.")
 
 
 def _threshold_figure(grid, precision, recall, c: Mapping):
+    """Left: precision and recall against the threshold. Right: what the task asks about at the
+    chosen threshold, the over-merged clusters and the split people, as two bars."""
     from matplotlib.figure import Figure
 
     from cxlabs.plotting import PALETTE, finish
 
-    fig = Figure(figsize=(8, 4))
-    ax = fig.subplots()
+    fig = Figure(figsize=(9, 4))
+    ax, counts = fig.subplots(1, 2, gridspec_kw={"width_ratios": [2.2, 1]})
     ax.plot(grid, precision, label="precision", color=PALETTE[0])
     ax.plot(grid, recall, label="recall", color=PALETTE[1], linestyle="--")
     ax.axvline(c["threshold"], color="black", linestyle=":", label=f"you: {c['threshold']:.1f} bits")
     ax.set_ylim(0, 1.02)
     ax.legend(loc="lower left")
-    finish(ax, "Precision and recall of the reviewed pairs against the threshold",
-           "match weight threshold (bits)", "share of reviewed pairs",
-           "Line chart: precision rises and recall falls as the threshold rises; "
-           + threshold_summary(c))
+    ax.set_title("Precision and recall of the reviewed pairs")
+    ax.set_xlabel("match weight threshold (bits)")
+    ax.set_ylabel("share of reviewed pairs")
+    names = ["over-merged\nclusters", "split\npeople"]
+    values = [c["over_merged"], c["split"]]
+    bars = counts.bar(names, values, color=[PALETTE[3], PALETTE[2]])
+    counts.bar_label(bars, labels=[f"{v:,}" for v in values])
+    counts.set_ylim(0, max(max(values) * 1.25, 1))
+    finish(counts, f"At {c['threshold']:.1f} bits", "reviewed records", "clusters or people (count)",
+           f"Left, line chart: precision rises and recall falls as the threshold rises, the dotted "
+           f"line at your {c['threshold']:.1f} bits. Right, bar chart: at that threshold "
+           f"{_count(c['over_merged'], 'reviewed cluster', 'reviewed clusters')} {'mixes' if c['over_merged'] == 1 else 'mix'} "
+           f"people and {_count(c['split'], 'reviewed person', 'reviewed people')} "
+           f"{'is' if c['split'] == 1 else 'are'} split; raise the threshold and the first falls "
+           "while the second grows.")
     return fig
 
 
