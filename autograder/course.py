@@ -404,7 +404,9 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("--check", action="store_true")
     e = sub.add_parser("export", help="grades of every student as a CSV an LMS can import")
     e.add_argument("labs", nargs="*", help="lab ids (default: every manifest lab in the gradebook)")
-    e.add_argument("--out", default="grades.csv", help="CSV file to write, or - for standard output")
+    e.add_argument("--out", default="lms-grades.csv",
+                   help="CSV file to write, or - for standard output (default lms-grades.csv: "
+                        "`nbgrader export` writes grades.csv)")
     v = sub.add_parser("variants", help="build every learner's own world ahead of grading (variants on)")
     v.add_argument("students", nargs="*", help="student ids (default: the gradebook's and submitted ones)")
     v.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="builds at a time (default: cores)")
