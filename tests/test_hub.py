@@ -50,7 +50,7 @@ from urllib.parse import urlsplit
 
 import nbformat
 import pytest
-from conftest import REPO, require_system
+from conftest import REPO, grading_module, require_system
 from feedback_leaks import leaks, page_text, secret_lines
 from test_postgres_gradebook import free_port, postgres  # noqa: F401  (the PostgreSQL fixture)
 
@@ -100,7 +100,8 @@ class Accounts:
                        capture_output=True)
         return name
 
-    def remove(self) -> None:
+    def stop_processes(self) -> None:
+        """SIGKILL every process of these accounts (their servers, kernels, the course service)."""
         import pwd
 
         import psutil
@@ -113,6 +114,9 @@ class Accounts:
             if proc.info["uids"] and proc.info["uids"].real in uids:
                 with contextlib.suppress(psutil.Error):
                     proc.kill()
+
+    def remove(self) -> None:
+        self.stop_processes()
         for name in self.names:
             subprocess.run(["userdel", "--force", "--remove", name], capture_output=True)
 
@@ -265,6 +269,10 @@ def hub(postgres, world42):  # noqa: F811
         clone = grader_course(grader_home)
         subprocess.run(["chown", "-R", f"{grader}:{grader}", str(grader_home)], check=True)
         grader_home.chmod(0o700)
+        # The grading world, built ahead while the hub starts, where the grader's autograde
+        # looks for it (autograder/work/worlds, as `course.py variants` does for learners' worlds)
+        worlds = clone / "autograder" / "work" / "worlds"
+        prebuild = ThreadPoolExecutor(1).submit(grading_module().grading_world, worlds)
         roster = base / "students.csv"
         roster.write_text(f"id,first_name,last_name\n{alice},Alice,L\n{bob},Bob,L\n")
 
@@ -299,16 +307,25 @@ def hub(postgres, world42):  # noqa: F811
         url = f"http://127.0.0.1:{port}"
         wait_for(url + "/hub/api/", "JupyterHub", log)
         wait_for(f"http://127.0.0.1:{service_port}/services/{COURSE}/api", "the course service", log)
+        prebuild.result()
+        subprocess.run(["chown", "-R", f"{grader}:{grader}", str(clone / "autograder" / "work")], check=True)
         yield {"url": url, "users": {"instructor": instructor, "grader": grader, "alice": alice,
                                      "bob": bob},
                "clone": clone, "log": log, "postgres": postgres, "started": started}
     finally:
+        t0 = time.monotonic()
         if hub_proc is not None:
+            # the servers and the service first (the hub then finds them gone instead of waiting
+            # for each to shut down), then the hub, which stops the proxy
+            accounts.stop_processes()
             stop(hub_proc)
             if os.environ.get("CXLABS_HUB_LOG") and log.exists():  # keep the hub's log to read
                 shutil.copy(log, os.environ["CXLABS_HUB_LOG"])
+        t1 = time.monotonic()
         accounts.remove()
+        t2 = time.monotonic()
         shutil.rmtree(base, ignore_errors=True)
+        print(f"hub teardown: hub {t1 - t0:.1f} s, accounts {t2 - t1:.1f} s, files {time.monotonic() - t2:.1f} s")
 
 
 # ---- the class --------------------------------------------------------------------------------
@@ -448,7 +465,7 @@ def cycle(hub, tmp_path_factory):
 
     # 5. The exports, in a terminal of the course service.
     seen["terminal"] = terminal(ada, "cd ~/cxlabs/autograder && command -v python nbgrader && "
-                                     "python course.py export && nbgrader export")
+                                     "{ python course.py export & nbgrader export && wait $!; }")
     files = {}
     for name in ("lms-grades.csv", "grades.csv"):
         reply = ada.get(f"{SERVICE}/api/contents/autograder/{name}", params={"format": "text", "type": "file"})
