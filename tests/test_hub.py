@@ -58,7 +58,7 @@ import nbformat
 import pytest
 from conftest import REPO, grading_module, require_system
 from feedback_leaks import leaks, page_text, secret_lines
-from test_postgres_gradebook import free_port, postgres  # noqa: F401  (the PostgreSQL fixture)
+from test_postgres_gradebook import free_port, postgres  # noqa: F401  (the fixture: requested by name)
 
 from cxlabs.course import lab
 
@@ -233,7 +233,8 @@ def grader_course(home: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def hub(postgres, world42):  # noqa: F811
+def hub(request):
+    """Checks first (a machine that cannot run a hub skips at once), then PostgreSQL and the data."""
     if os.geteuid() != 0:
         unavailable("the hub test creates Unix accounts and runs JupyterHub's local spawner: run as root")
     require_system("useradd", "userdel", "chpasswd", "runuser", "bwrap")
@@ -244,6 +245,8 @@ def hub(postgres, world42):  # noqa: F811
         unavailable(f"needs JupyterHub in this environment ({e}; pip install -e '.[dev]')")
     chp = proxy_command()
     bindir = Path(sys.executable).parent
+    gradebook_url = request.getfixturevalue("postgres")
+    world42 = request.getfixturevalue("world42")
 
     base = Path(tempfile.mkdtemp(prefix="cxlabs-hub-"))
     base.chmod(0o755)
@@ -301,7 +304,7 @@ def hub(postgres, world42):  # noqa: F811
         env.update(
             PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
             CXLABS_INSTRUCTORS=instructor, CXLABS_ROSTER=str(roster), CXLABS_GRADER=grader,
-            CXLABS_GRADER_HOME=str(grader_home), CXLABS_GRADEBOOK_URL=postgres,
+            CXLABS_GRADER_HOME=str(grader_home), CXLABS_GRADEBOOK_URL=gradebook_url,
             CXLABS_EXCHANGE=str(exchange), CXLABS_DATA_DIR=str(world),
             CXLABS_SERVICE_PORT=str(service_port), CXLABS_LEARNER_JUPYTER=str(learner_jupyter),
             CXLABS_VARIANTS="0")
@@ -317,7 +320,7 @@ def hub(postgres, world42):  # noqa: F811
         subprocess.run(["chown", "-R", f"{grader}:{grader}", str(clone / "autograder" / "work")], check=True)
         yield {"url": url, "users": {"instructor": instructor, "grader": grader, "alice": alice,
                                      "bob": bob},
-               "clone": clone, "log": log, "postgres": postgres, "started": started}
+               "clone": clone, "log": log, "postgres": gradebook_url, "started": started}
     finally:
         t0 = time.monotonic()
         if hub_proc is not None:
