@@ -215,8 +215,19 @@ def stop(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
-    with contextlib.suppress(ProcessLookupError):  # the proxy, in the hub's process group
+    with contextlib.suppress(ProcessLookupError):  # anything left in the hub's process group
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+def stop_proxy(pid_file: Path) -> None:
+    """The proxy runs in a session of its own; the hub stops it, except when stopped while it
+    was still starting: then this does, by the PID the hub recorded."""
+    import psutil
+
+    with contextlib.suppress(OSError, ValueError, psutil.Error):
+        proxy = psutil.Process(int(pid_file.read_text().strip()))
+        if "configurable-http-proxy" in " ".join(proxy.cmdline()):
+            proxy.kill()
 
 
 def grader_course(home: Path) -> Path:
@@ -328,6 +339,7 @@ def hub(request):
             # for each to shut down), then the hub, which stops the proxy
             accounts.stop_processes()
             stop(hub_proc)
+            stop_proxy(base / "jupyterhub-proxy.pid")
             if os.environ.get("CXLABS_HUB_LOG") and log.exists():  # keep the hub's log to read
                 shutil.copy(log, os.environ["CXLABS_HUB_LOG"])
         t1 = time.monotonic()
