@@ -25,9 +25,10 @@ Then, over HTTP only, as the people of a class would:
 
 The grading world is built by the test while the hub starts, into the grader's
 ``autograder/work/worlds`` where autograde finds it (as ``course.py variants`` builds learners'
-worlds ahead). On the shared 2-core development machine (load ~10) the cycle takes 135-160 s
-from the hub's start and the module about 3.5-4 min; set ``CXLABS_HUB_LOG=FILE`` to keep the
-hub's log.
+worlds ahead). On the shared 2-core development machine the cycle took 68 s from the hub's
+start at load 4.5 and 125-160 s at load 10; the module 1:40 to 4 min. The hub's log (with the
+servers' and the course service's) is kept as ``hub.log`` in pytest's base temporary folder,
+or in ``$CXLABS_HUB_LOG``.
 
 Every process the test starts is stopped and every account removed, also on failure. It
 skips (fails with ``CXLABS_REQUIRE_SYSTEM=1``, as in CI) only when this machine cannot run a
@@ -231,7 +232,8 @@ def stop_proxy(pid_file: Path) -> None:
 
 
 def grader_course(home: Path) -> Path:
-    """The grader account's clone of the course: ``autograder/``, ``solutions/`` and the data."""
+    """The grader account's clone of the course (``autograder/`` and lab 00's ``solutions/``) and
+    its ``~/.jupyter/nbgrader_config.py``, which loads the course's configuration."""
     clone = home / "cxlabs"
     shutil.copytree(REPO / "autograder", clone / "autograder",
                     ignore=shutil.ignore_patterns("work", "__pycache__", "*.pyc"))
@@ -258,6 +260,7 @@ def hub(request):
     bindir = Path(sys.executable).parent
     gradebook_url = request.getfixturevalue("postgres")
     world42 = request.getfixturevalue("world42")
+    keep_log = request.getfixturevalue("tmp_path_factory").getbasetemp() / "hub.log"
 
     base = Path(tempfile.mkdtemp(prefix="cxlabs-hub-"))
     base.chmod(0o755)
@@ -340,8 +343,10 @@ def hub(request):
             accounts.stop_processes()
             stop(hub_proc)
             stop_proxy(base / "jupyterhub-proxy.pid")
-            if os.environ.get("CXLABS_HUB_LOG") and log.exists():  # keep the hub's log to read
-                shutil.copy(log, os.environ["CXLABS_HUB_LOG"])
+            if log.exists():  # the hub's log (with the servers' and the service's) outlives the run
+                kept = Path(os.environ.get("CXLABS_HUB_LOG") or keep_log)
+                shutil.copy(log, kept)
+                print(f"the hub's log: {kept}")
         t1 = time.monotonic()
         accounts.remove()
         t2 = time.monotonic()
