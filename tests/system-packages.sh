@@ -5,11 +5,14 @@
 #   bubblewrap   the sandbox that cohort grading runs each submission in
 #   nodejs, npm  for configurable-http-proxy, JupyterHub's proxy, which the hub test
 #                (tests/test_hub.py) installs from npm into tests/.node (not globally)
+#   python3, python3-venv  a Python every account can run (/usr/bin/python3): when the
+#                tests' own environment is private (a python3 under /root, a clone in a
+#                private home), the hub test builds the hub's environment from it
 # On a machine without apt-get (macOS, Windows) this says so and does nothing; the tests
 # that need these packages are then skipped locally (CI sets CXLABS_REQUIRE_SYSTEM=1,
 # which turns those skips into failures).
 set -eu
-packages="chromium postgresql bubblewrap"
+packages="chromium postgresql bubblewrap python3 python3-venv"
 # node and npm may come from elsewhere (NodeSource's nodejs bundles npm): ask Debian only without them
 command -v npm >/dev/null 2>&1 || packages="$packages nodejs npm"
 missing=""

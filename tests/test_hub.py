@@ -30,10 +30,24 @@ start at load 4.5 and 125-160 s at load 10; the module 1:40 to 4 min. The hub's 
 servers' and the course service's) is kept as ``hub.log`` in pytest's base temporary folder,
 or in ``$CXLABS_HUB_LOG``.
 
+The hub, the course service and learners' servers run from a Python environment every account
+can run. When the throwaway learner can run this session's own (a venv made from a shared
+Python, in a clone others can read) that is it; otherwise (CI: ``python3`` under /root, mode
+0700, a clone anywhere) the test builds one while PostgreSQL starts: a venv from a Python
+every account can run (Debian's ``/usr/bin/python3``, probed as the learner) in a scratch
+folder under /tmp (0755 on every component), with this session's versions (``pip freeze``) of
+what cxlabs, JupyterHub and psycopg2 require, and cxlabs installed as a copy (not editable).
+pip's cache serves the wheels; it is removed at the end, unless ``$CXLABS_HUB_ENV_CACHE`` names
+a folder to keep it in between runs (keyed by the Python, the versions and cxlabs's sources).
+Everything the hub's users read (course folder, learners' configuration, the data, the grading
+world) is copied there too, never read from the clone.
+
 Every process the test starts is stopped and every account removed, also on failure. It
 skips (fails with ``CXLABS_REQUIRE_SYSTEM=1``, as in CI) only when this machine cannot run a
-hub: not root, no useradd, no configurable-http-proxy, no PostgreSQL, no bubblewrap, or a
-Python environment other accounts cannot run.
+hub: not root, no useradd, no configurable-http-proxy, no PostgreSQL, no bubblewrap, or no
+Python >= 3.11 with ``venv`` that every account can run (when this session's is private).
+Names, ports and folders are unique per run, so it runs beside ``tests/test_postgres_gradebook.py``
+(another xdist worker, another session); the module stays on one xdist worker.
 """
 
 from __future__ import annotations
@@ -63,7 +77,8 @@ from test_postgres_gradebook import free_port, postgres  # noqa: F401  (the fixt
 
 from cxlabs.course import lab
 
-pytestmark = pytest.mark.hub
+# one xdist worker runs the whole module (with ``--dist loadgroup``): one hub, not one per worker
+pytestmark = [pytest.mark.hub, pytest.mark.xdist_group("test_hub")]
 
 LAB = lab("lab00")
 COURSE = "cxlabs"
@@ -88,6 +103,167 @@ def proxy_command() -> str:
     return found
 
 
+# ---- the hub's Python environment -------------------------------------------------------------
+
+HUB_ROOTS = ("cxlabs", "jupyterhub", "psycopg2-binary")  # what the hub, the service and learners run
+
+
+def world_traversable(path: Path) -> bool:
+    """Every component of ``path`` can be entered by every account (o+x)."""
+    path = path.resolve()
+    return all(p.is_dir() and os.stat(p).st_mode & 0o001 for p in [path, *path.parents])
+
+
+def shared_scratch() -> Path:
+    """A scratch folder every account can enter: ``$TMPDIR`` when it is, else /tmp or /var/tmp."""
+    for candidate in (tempfile.gettempdir(), "/tmp", "/var/tmp"):
+        if world_traversable(Path(candidate)) and os.access(candidate, os.W_OK):
+            return Path(candidate)
+    unavailable("no scratch folder every account can enter (tried $TMPDIR, /tmp, /var/tmp)")
+
+
+def shared_python(account: str) -> str:
+    """A Python >= 3.11 with ``venv`` that ``account`` can run, of this session's version if
+    there is one (the frozen requirements then match its wheels): Debian's /usr/bin/python3."""
+    here = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    candidates = [f"/usr/bin/{here}", "/usr/bin/python3", f"/usr/local/bin/{here}",
+                  "/usr/local/bin/python3", shutil.which(here, path="/usr/local/bin:/usr/bin:/bin"),
+                  shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin")]
+    found = []
+    for path in dict.fromkeys(c for c in candidates if c and os.access(c, os.X_OK)):
+        probe = as_user(account, path, "-c", "import sys, venv; assert sys.version_info >= (3, 11); "
+                                             "print('%d.%d' % sys.version_info[:2])")
+        if probe.returncode == 0:
+            found.append((probe.stdout.strip() != here[len("python"):], path))
+    if not found:
+        unavailable("no Python >= 3.11 with venv that every account can run (looked for "
+                    f"{', '.join(dict.fromkeys(c for c in candidates if c))}): install Debian's "
+                    "python3 and python3-venv (sh tests/system-packages.sh)")
+    return min(found)[1]
+
+
+def hub_requirements() -> list[str]:
+    """This session's versions (``pip freeze``) of what the hub environment needs: cxlabs's
+    dependencies, JupyterHub and psycopg2, with everything they require (not pytest, ruff,
+    Playwright): the same versions as the tests use, served by pip's cache."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    needed: dict[str, set[str]] = {}
+    todo = [(name, frozenset()) for name in HUB_ROOTS]
+    while todo:
+        name, extras = todo.pop()
+        key = canonicalize_name(name)
+        if key in needed and extras <= needed[key]:
+            continue
+        needed.setdefault(key, set()).update(extras)
+        try:
+            requires = distribution(name).requires or []
+        except PackageNotFoundError:
+            continue
+        for spec in requires:
+            req = Requirement(spec)
+            if req.marker is None or any(req.marker.evaluate({"extra": e})
+                                         for e in sorted(needed[key]) or [""]):
+                todo.append((req.name, frozenset(req.extras)))
+    frozen = subprocess.run([sys.executable, "-m", "pip", "freeze", "--exclude-editable"],
+                            capture_output=True, text=True, check=True).stdout.splitlines()
+    pins = {canonicalize_name(re.split(r"[=<>~!@ \[;]", line, maxsplit=1)[0]): line.strip()
+            for line in frozen if line.strip() and not line.startswith(("#", "-"))}
+    chosen = [pin for name, pin in pins.items() if name in needed and name != "cxlabs"]
+    dev = {canonicalize_name(Requirement(r).name): r for r in pyproject_dev()}
+    return chosen + [dev[name] for name in HUB_ROOTS[1:] if name not in pins]  # pyproject's range
+
+
+def pyproject_dev() -> list[str]:
+    import tomllib
+
+    return tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["optional-dependencies"]["dev"]
+
+
+def source_digest() -> str:
+    """What the installed cxlabs is built from: pyproject.toml and src/."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in [REPO / "pyproject.toml", *sorted((REPO / "src").rglob("*"))]:
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(REPO)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_hub_env(python: str, folder: Path, requirements: list[str]) -> None:
+    """A venv from ``python`` (every account can run it) with ``requirements`` and cxlabs
+    installed as a copy (not editable: the clone may be private), readable by every account.
+    pip runs from this session (``pip --python``), so the venv needs no pip of its own."""
+    subprocess.run([python, "-m", "venv", "--without-pip", str(folder)], check=True,
+                   capture_output=True, umask=0o022)
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(folder / "bin" / "python"), "install",
+         "--quiet", "--disable-pip-version-check", *requirements, str(REPO)],
+        capture_output=True, text=True, umask=0o022)
+    if install.returncode != 0:
+        raise RuntimeError(f"pip install into the hub environment failed:\n{install.stderr[-3000:]}")
+    subprocess.run(["chmod", "-R", "a+rX", str(folder)], check=True)
+
+
+@contextlib.contextmanager
+def hub_environment(account: str, scratch: Path):
+    """The bin folder of a Python environment the hub, the course service and learners' servers
+    run from, as ``account`` can: this session's own when ``account`` can run it (a venv made
+    from a shared Python, in a readable clone), else one built here in ``scratch``: a venv from
+    a shared Python (Debian's /usr/bin/python3) with this session's versions of what the hub
+    needs and cxlabs installed as a copy. Built for this run and removed afterwards, unless
+    ``$CXLABS_HUB_ENV_CACHE`` names a folder: there it is kept, named by a key of the Python,
+    the requirements and cxlabs's sources (pyproject.toml, src/), and reused while they match."""
+    probe = as_user(account, sys.executable, "-c", "import jupyterhub, nbgrader, cxlabs, psycopg2")
+    if probe.returncode == 0:
+        yield Path(sys.executable).parent, 0.0
+        return
+    import fcntl
+    import hashlib
+
+    started = time.monotonic()
+    python = shared_python(account)
+    requirements = hub_requirements()
+    cache = os.environ.get("CXLABS_HUB_ENV_CACHE")
+    if not cache:
+        folder = Path(tempfile.mkdtemp(prefix="cxlabs-hubenv-", dir=scratch))
+        folder.chmod(0o755)
+        try:
+            build_hub_env(python, folder, requirements)
+            check_hub_env(account, folder)
+            yield folder / "bin", time.monotonic() - started
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
+    cache_dir = Path(cache).resolve()
+    cache_dir.mkdir(parents=True, exist_ok=True, mode=0o755)
+    if not world_traversable(cache_dir):
+        unavailable(f"$CXLABS_HUB_ENV_CACHE ({cache_dir}) must be a folder every account can enter")
+    version = subprocess.run([python, "-c", "import sys; print(sys.version)"], capture_output=True,
+                             text=True, check=True).stdout
+    key = hashlib.sha256("\n".join([os.path.realpath(python), version, *requirements,
+                                    source_digest()]).encode()).hexdigest()[:16]
+    folder = cache_dir / f"hubenv-{key}"
+    with open(cache_dir / f"hubenv-{key}.lock", "w") as lock:  # one build, also between workers
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".complete").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            build_hub_env(python, folder, requirements)
+            (folder / ".complete").write_text("\n".join(requirements) + "\n")
+    check_hub_env(account, folder)
+    yield folder / "bin", time.monotonic() - started
+
+
+def check_hub_env(account: str, folder: Path) -> None:
+    probe = as_user(account, str(folder / "bin" / "python"), "-c",
+                    "import jupyterhub, nbgrader, cxlabs, psycopg2, cxlabs.world")
+    assert probe.returncode == 0, f"{account} cannot run the hub environment {folder}:\n{probe.stderr[-800:]}"
+
+
 # ---- accounts --------------------------------------------------------------------------------
 
 class Accounts:
@@ -95,7 +271,7 @@ class Accounts:
 
     def __init__(self, homes: Path):
         self.homes, self.names = homes, []
-        self.tag = "cx" + secrets.token_hex(2)  # unique per run: never touches a real account
+        self.tag = "cx" + secrets.token_hex(3)  # unique per run: never touches a real account
 
     def add(self, role: str) -> str:
         name = f"{self.tag}-{role}"
@@ -257,26 +433,24 @@ def hub(request):
     except ImportError as e:
         unavailable(f"needs JupyterHub in this environment ({e}; pip install -e '.[dev]')")
     chp = proxy_command()
-    bindir = Path(sys.executable).parent
-    gradebook_url = request.getfixturevalue("postgres")
-    world42 = request.getfixturevalue("world42")
     keep_log = request.getfixturevalue("tmp_path_factory").getbasetemp() / "hub.log"
 
-    base = Path(tempfile.mkdtemp(prefix="cxlabs-hub-"))
+    scratch = shared_scratch()  # every file the hub's users read is here, not in the clone
+    base = Path(tempfile.mkdtemp(prefix="cxlabs-hub-", dir=scratch))
     base.chmod(0o755)
     (base / "home").mkdir(mode=0o755)
     accounts = Accounts(base / "home")
-    hub_proc = None
+    hub_proc = env_job = None
     log = base / "hub.log"
+    environment = contextlib.ExitStack()
     try:
         instructor, grader = accounts.add("ada"), accounts.add("grader")
         alice, bob = accounts.add("alice"), accounts.add("bob")
-        probe = as_user(alice, sys.executable, "-c", "import jupyterhub, nbgrader, cxlabs, psycopg2")
-        if probe.returncode != 0:
-            unavailable(f"another account cannot run this Python environment ({sys.executable}): "
-                        "the hub runs learners' servers and the course service from it, so create it "
-                        "from a Python every account can run (not under /root), outside any "
-                        f"private home:\n{probe.stderr[-800:]}")
+        # The hub's Python environment (built here when alice cannot run this session's), while
+        # PostgreSQL starts and the course data is built
+        env_job = ThreadPoolExecutor(1).submit(environment.enter_context, hub_environment(alice, scratch))
+        gradebook_url = request.getfixturevalue("postgres")
+        world42 = request.getfixturevalue("world42")
 
         world = base / "world"  # the course data (seed 42), readable by every account
         shutil.copytree(world42, world)
@@ -313,8 +487,10 @@ def hub(request):
             f"c.JupyterHub.cookie_secret_file = {str(base / 'cookie_secret')!r}\n"
             f"c.JupyterHub.pid_file = {str(base / 'jupyterhub.pid')!r}\n"
             "c.Spawner.start_timeout = c.Spawner.http_timeout = 120\n")
+        bindir, env_seconds = env_job.result()
         env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("CXLABS_", "JUPYTER", "PYTEST"))}
+               if not k.startswith(("CXLABS_", "JUPYTER", "PYTEST"))
+               and k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME")}
         env.update(
             PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
             CXLABS_INSTRUCTORS=instructor, CXLABS_ROSTER=str(roster), CXLABS_GRADER=grader,
@@ -334,7 +510,8 @@ def hub(request):
         subprocess.run(["chown", "-R", f"{grader}:{grader}", str(clone / "autograder" / "work")], check=True)
         yield {"url": url, "users": {"instructor": instructor, "grader": grader, "alice": alice,
                                      "bob": bob},
-               "clone": clone, "log": log, "postgres": gradebook_url, "started": started}
+               "clone": clone, "log": log, "postgres": gradebook_url, "started": started,
+               "bindir": bindir, "env_seconds": env_seconds}
     finally:
         t0 = time.monotonic()
         if hub_proc is not None:
@@ -350,6 +527,10 @@ def hub(request):
         t1 = time.monotonic()
         accounts.remove()
         t2 = time.monotonic()
+        if env_job is not None:
+            with contextlib.suppress(BaseException):  # a build still running: let it end first
+                env_job.result()
+        environment.close()
         shutil.rmtree(base, ignore_errors=True)
         print(f"hub teardown: hub {t1 - t0:.1f} s, accounts {t2 - t1:.1f} s, files {time.monotonic() - t2:.1f} s")
 
@@ -519,7 +700,8 @@ def cycle(hub, tmp_path_factory):
     seen["deprecated"] = [line for line in hub["log"].read_text(errors="replace").splitlines()
                           if "deprecat" in line.lower()]
     seen["seconds"] = time.monotonic() - hub["started"]
-    print(f"hub cycle: {seen['seconds']:.0f} s from the hub's start: {seen['steps']}")
+    print(f"hub cycle: {seen['seconds']:.0f} s from the hub's start: {seen['steps']}; "
+          f"hub environment {hub['bindir'].parent} ready in {hub['env_seconds']:.1f} s")
     return seen
 
 
@@ -546,7 +728,7 @@ def test_feedback_shows_verdicts_and_no_grading_code(cycle):
 def test_exports_in_the_service_terminal(cycle, hub):
     out = cycle["terminal"]
     assert re.search(r"CXLABS-DONE-0", out), f"the service terminal:\n{out[-1500:]}"
-    assert str(Path(sys.executable).parent) in out, "python and nbgrader of the hub's environment"
+    assert str(hub["bindir"]) in out, "python and nbgrader of the hub's environment"
     lms, nbg = cycle["exports"]["lms-grades.csv"], cycle["exports"]["grades.csv"]
     assert lms and nbg and lms != nbg, "course.py export and nbgrader export write different files"
     rows = {r["student_id"]: r for r in csv.DictReader(io.StringIO(lms))}
