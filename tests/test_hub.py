@@ -47,7 +47,7 @@ skips (fails with ``CXLABS_REQUIRE_SYSTEM=1``, as in CI) only when this machine 
 hub: not root, no useradd, no configurable-http-proxy, no PostgreSQL, no bubblewrap, or no
 Python >= 3.11 with ``venv`` that every account can run (when this session's is private).
 Names, ports and folders are unique per run, so it runs beside ``tests/test_postgres_gradebook.py``
-(another xdist worker, another session); the module stays on one xdist worker.
+(another xdist worker, another session).
 """
 
 from __future__ import annotations
@@ -77,8 +77,7 @@ from test_postgres_gradebook import free_port, postgres  # noqa: F401  (the fixt
 
 from cxlabs.course import lab
 
-# one xdist worker runs the whole module (with ``--dist loadgroup``): one hub, not one per worker
-pytestmark = [pytest.mark.hub, pytest.mark.xdist_group("test_hub")]
+pytestmark = pytest.mark.hub
 
 LAB = lab("lab00")
 COURSE = "cxlabs"
