@@ -121,34 +121,46 @@ def shared_scratch() -> Path:
     unavailable("no scratch folder every account can enter (tried $TMPDIR, /tmp, /var/tmp)")
 
 
-def shared_python(account: str) -> str:
+def shared_python(account: str) -> tuple[str, str]:
     """A Python >= 3.11 with ``venv`` that ``account`` can run, of this session's version if
-    there is one (the frozen requirements then match its wheels): Debian's /usr/bin/python3."""
+    there is one (the frozen requirements then match its wheels): Debian's /usr/bin/python3.
+    Returns its path and its full version."""
     here = f"python{sys.version_info.major}.{sys.version_info.minor}"
     candidates = [f"/usr/bin/{here}", "/usr/bin/python3", f"/usr/local/bin/{here}",
                   "/usr/local/bin/python3", shutil.which(here, path="/usr/local/bin:/usr/bin:/bin"),
                   shutil.which("python3", path="/usr/local/bin:/usr/bin:/bin")]
     found = []
     for path in dict.fromkeys(c for c in candidates if c and os.access(c, os.X_OK)):
-        probe = as_user(account, path, "-c", "import sys, venv; assert sys.version_info >= (3, 11); "
-                                             "print('%d.%d' % sys.version_info[:2])")
+        probe = as_user(account, path, "-c", "import platform, sys, venv; "
+                        "assert sys.version_info >= (3, 11); print(platform.python_version())")
         if probe.returncode == 0:
-            found.append((probe.stdout.strip() != here[len("python"):], path))
+            version = probe.stdout.strip()
+            found.append((not version.startswith(here[len("python"):] + "."), path, version))
     if not found:
         unavailable("no Python >= 3.11 with venv that every account can run (looked for "
                     f"{', '.join(dict.fromkeys(c for c in candidates if c))}): install Debian's "
                     "python3 and python3-venv (sh tests/system-packages.sh)")
-    return min(found)[1]
+    return min(found)[1:]
 
 
-def hub_requirements() -> list[str]:
+def hub_requirements(python_version: str) -> list[str]:
     """This session's versions (``pip freeze``) of what the hub environment needs: cxlabs's
     dependencies, JupyterHub and psycopg2, with everything they require (not pytest, ruff,
-    Playwright): the same versions as the tests use, served by pip's cache."""
+    Playwright): the same versions as the tests use, served by pip's cache. A version whose
+    Requires-Python the hub's Python (``python_version``) does not meet (this session's may be
+    newer: 3.11.7 against Debian's 3.11.2) is left to pip to choose."""
     from importlib.metadata import PackageNotFoundError, distribution
 
     from packaging.requirements import Requirement
+    from packaging.specifiers import SpecifierSet
     from packaging.utils import canonicalize_name
+
+    def fits(name: str) -> bool:
+        try:
+            needs = distribution(name).metadata.get("Requires-Python")
+        except PackageNotFoundError:
+            return True
+        return not needs or SpecifierSet(needs).contains(python_version, prereleases=True)
 
     needed: dict[str, set[str]] = {}
     todo = [(name, frozenset()) for name in HUB_ROOTS]
@@ -171,7 +183,8 @@ def hub_requirements() -> list[str]:
                             capture_output=True, text=True, check=True).stdout.splitlines()
     pins = {canonicalize_name(re.split(r"[=<>~!@ \[;]", line, maxsplit=1)[0]): line.strip()
             for line in frozen if line.strip() and not line.startswith(("#", "-"))}
-    chosen = [pin for name, pin in pins.items() if name in needed and name != "cxlabs"]
+    chosen = [pin if fits(name) else name for name, pin in pins.items()
+              if name in needed and name != "cxlabs"]
     dev = {canonicalize_name(Requirement(r).name): r for r in pyproject_dev()}
     return chosen + [dev[name] for name in HUB_ROOTS[1:] if name not in pins]  # pyproject's range
 
@@ -225,8 +238,8 @@ def hub_environment(account: str, scratch: Path):
     import hashlib
 
     started = time.monotonic()
-    python = shared_python(account)
-    requirements = hub_requirements()
+    python, python_version = shared_python(account)
+    requirements = hub_requirements(python_version)
     cache = os.environ.get("CXLABS_HUB_ENV_CACHE")
     if not cache:
         folder = Path(tempfile.mkdtemp(prefix="cxlabs-hubenv-", dir=scratch))
@@ -242,9 +255,7 @@ def hub_environment(account: str, scratch: Path):
     cache_dir.mkdir(parents=True, exist_ok=True, mode=0o755)
     if not world_traversable(cache_dir):
         unavailable(f"$CXLABS_HUB_ENV_CACHE ({cache_dir}) must be a folder every account can enter")
-    version = subprocess.run([python, "-c", "import sys; print(sys.version)"], capture_output=True,
-                             text=True, check=True).stdout
-    key = hashlib.sha256("\n".join([os.path.realpath(python), version, *requirements,
+    key = hashlib.sha256("\n".join([os.path.realpath(python), python_version, *requirements,
                                     source_digest()]).encode()).hexdigest()[:16]
     folder = cache_dir / f"hubenv-{key}"
     with open(cache_dir / f"hubenv-{key}.lock", "w") as lock:  # one build, also between workers
