@@ -209,15 +209,19 @@ def source_digest() -> str:
 def build_hub_env(python: str, folder: Path, requirements: list[str]) -> None:
     """A venv from ``python`` (every account can run it) with ``requirements`` and cxlabs
     installed as a copy (not editable: the clone may be private), readable by every account.
-    pip runs from this session (``pip --python``), so the venv needs no pip of its own."""
+    pip runs from this session (``pip --python``), so the venv needs no pip of its own; the
+    bytecode is compiled afterwards on every core (pip compiles one file at a time): the
+    accounts cannot write it, and each of their processes would compile what it imports."""
     subprocess.run([python, "-m", "venv", "--without-pip", str(folder)], check=True,
                    capture_output=True, umask=0o022)
     install = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(folder / "bin" / "python"), "install",
-         "--quiet", "--disable-pip-version-check", *requirements, str(REPO)],
+         "--quiet", "--disable-pip-version-check", "--no-compile", *requirements, str(REPO)],
         capture_output=True, text=True, umask=0o022)
     if install.returncode != 0:
         raise RuntimeError(f"pip install into the hub environment failed:\n{install.stderr[-3000:]}")
+    subprocess.run([str(folder / "bin" / "python"), "-m", "compileall", "-q", "-j", "0",
+                    str(folder / "lib")], capture_output=True, umask=0o022)
     subprocess.run(["chmod", "-R", "a+rX", str(folder)], check=True)
 
 
