@@ -35,10 +35,11 @@ can run. When the throwaway learner can run this session's own (a venv made from
 Python, in a clone others can read) that is it; otherwise (CI: ``python3`` under /root, mode
 0700, a clone anywhere) the test builds one while PostgreSQL starts: a venv from a Python
 every account can run (Debian's ``/usr/bin/python3``, probed as the learner) in a scratch
-folder under /tmp (0755 on every component), with this session's versions (``pip freeze``) of
+folder (0755 on every component), with this session's versions (``pip freeze``) of
 what cxlabs, JupyterHub and psycopg2 require, and cxlabs installed as a copy (not editable).
-pip's cache serves the wheels; it is removed at the end, unless ``$CXLABS_HUB_ENV_CACHE`` names
-a folder to keep it in between runs (keyed by the Python, the versions and cxlabs's sources).
+pip's cache serves the wheels. It is kept between runs in ``/var/tmp/cxlabs-hubenv`` (or
+``$CXLABS_HUB_ENV_CACHE``; ``off``: removed at the end), keyed by the Python, the versions and
+cxlabs's sources, see ``hub_environment``.
 Everything the hub's users read (course folder, learners' configuration, the data, the grading
 world) is copied there too, never read from the clone.
 
@@ -229,11 +230,18 @@ def build_hub_env(python: str, folder: Path, requirements: list[str]) -> None:
 def hub_environment(account: str, scratch: Path):
     """The bin folder of a Python environment the hub, the course service and learners' servers
     run from, as ``account`` can: this session's own when ``account`` can run it (a venv made
-    from a shared Python, in a readable clone), else one built here in ``scratch``: a venv from
-    a shared Python (Debian's /usr/bin/python3) with this session's versions of what the hub
-    needs and cxlabs installed as a copy. Built for this run and removed afterwards, unless
-    ``$CXLABS_HUB_ENV_CACHE`` names a folder: there it is kept, named by a key of the Python,
-    the requirements and cxlabs's sources (pyproject.toml, src/), and reused while they match."""
+    from a shared Python, in a readable clone), else one built here: a venv from a shared
+    Python (Debian's /usr/bin/python3) with this session's versions of what the hub needs and
+    cxlabs installed as a copy.
+
+    Such an environment is 1.2 GB in 43,000 files: building it takes 1.5-2 min, and removing it
+    as long again on a slow disk. So it is kept, in ``$CXLABS_HUB_ENV_CACHE`` (default
+    ``/var/tmp/cxlabs-hubenv``, 0755), as ``hubenv-<key>``: the key is a hash of the Python
+    (path and version), the requirement list and cxlabs's sources (pyproject.toml, src/), so a
+    change to any of them builds a new one and a match reuses it. Runs hold a shared lock on
+    their key while they use it; a kept environment unused for a day is removed by the next
+    run that builds one. ``CXLABS_HUB_ENV_CACHE=off``: built in ``scratch`` for this run and
+    removed at its end."""
     probe = as_user(account, sys.executable, "-c", "import jupyterhub, nbgrader, cxlabs, psycopg2")
     if probe.returncode == 0:
         yield Path(sys.executable).parent, 0.0
@@ -244,8 +252,8 @@ def hub_environment(account: str, scratch: Path):
     started = time.monotonic()
     python, python_version = shared_python(account)
     requirements = hub_requirements(python_version)
-    cache = os.environ.get("CXLABS_HUB_ENV_CACHE")
-    if not cache:
+    cache = os.environ.get("CXLABS_HUB_ENV_CACHE", "/var/tmp/cxlabs-hubenv")
+    if cache == "off":
         folder = Path(tempfile.mkdtemp(prefix="cxlabs-hubenv-", dir=scratch))
         folder.chmod(0o755)
         try:
@@ -256,20 +264,45 @@ def hub_environment(account: str, scratch: Path):
             shutil.rmtree(folder, ignore_errors=True)
         return
     cache_dir = Path(cache).resolve()
-    cache_dir.mkdir(parents=True, exist_ok=True, mode=0o755)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    cache_dir.chmod(0o755)
     if not world_traversable(cache_dir):
         unavailable(f"$CXLABS_HUB_ENV_CACHE ({cache_dir}) must be a folder every account can enter")
     key = hashlib.sha256("\n".join([os.path.realpath(python), python_version, *requirements,
                                     source_digest()]).encode()).hexdigest()[:16]
     folder = cache_dir / f"hubenv-{key}"
-    with open(cache_dir / f"hubenv-{key}.lock", "w") as lock:  # one build, also between workers
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with open(cache_dir / f"hubenv-{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one build, also between xdist workers and sessions
         if not (folder / ".complete").exists():
             shutil.rmtree(folder, ignore_errors=True)
             build_hub_env(python, folder, requirements)
             (folder / ".complete").write_text("\n".join(requirements) + "\n")
-    check_hub_env(account, folder)
-    yield folder / "bin", time.monotonic() - started
+            prune_hub_envs(cache_dir, keep=folder)
+        (folder / ".complete").touch()  # last used
+        fcntl.flock(lock, fcntl.LOCK_SH)  # in use: not pruned
+        check_hub_env(account, folder)
+        yield folder / "bin", time.monotonic() - started
+
+
+def prune_hub_envs(cache_dir: Path, keep: Path, days: float = 1) -> None:
+    """Remove kept hub environments unused for ``days`` that no run is using."""
+    import fcntl
+
+    for lock_path in cache_dir.glob("hubenv-*.lock"):
+        folder = lock_path.with_suffix("")
+        if folder == keep:
+            continue
+        marker = folder / ".complete"
+        with contextlib.suppress(OSError):
+            if marker.exists() and time.time() - marker.stat().st_mtime < days * 86400:
+                continue
+            with open(lock_path, "w") as lock:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # in use
+                shutil.rmtree(folder, ignore_errors=True)
+                lock_path.unlink()
 
 
 def check_hub_env(account: str, folder: Path) -> None:
