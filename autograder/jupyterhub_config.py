@@ -29,21 +29,37 @@ Everything site-specific comes from the environment of the hub process:
                             learner has their own world (variants, below)
 ``CXLABS_VARIANTS``         ``1`` or ``0``: every learner their own world, overriding
                             ``[variants] enabled`` of ``src/cxlabs/course.toml``
-``CXLABS_GRADER_HOME``      the grader account's home, default ``/home/grader-cxlabs``
+``CXLABS_GRADER``           the grader account that runs the course service, default
+                            ``grader-cxlabs``
+``CXLABS_GRADER_HOME``      the grader account's home, default ``/home/<grader account>``
+``CXLABS_SERVICE_PORT``     the course service's port on 127.0.0.1, default ``9999``
+``CXLABS_LEARNER_JUPYTER``  the learners' Jupyter configuration folder (a copy of
+                            ``autograder/learner-jupyter`` plus ``learner_nbgrader_config.py``
+                            as ``nbgrader_config.py``), default ``/srv/cxlabs/learner-jupyter``
 ==========================  ==========================================================
+
+The hub runs as root (PAM and the local process spawner start servers as the users) from a
+Python environment that every account can run: the course service and every learner's server
+run ``jupyterhub-singleuser`` from it, so it also holds nbgrader, cxlabs and psycopg2.
 """
 
 import csv
 import os
+import sys
 import tomllib
 from pathlib import Path
 
 c = get_config()  # noqa: F821  (injected by traitlets when JupyterHub loads this file)
 
 COURSE = "cxlabs"  # = CourseDirectory.course_id in autograder/nbgrader_config.py
-GRADER = f"grader-{COURSE}"
+GRADER = os.environ.get("CXLABS_GRADER", f"grader-{COURSE}")
 GRADER_HOME = os.environ.get("CXLABS_GRADER_HOME", f"/home/{GRADER}")
-SERVICE_PORT = 9999
+SERVICE_PORT = int(os.environ.get("CXLABS_SERVICE_PORT", "9999"))
+# The hub's own Python environment: it runs the course service and every learner's server
+# (jupyterhub-singleuser), so it holds nbgrader, cxlabs and psycopg2 too, and every account
+# must be able to run it (not under /root, not in a 0700 home).
+HUB_BIN = Path(sys.executable).parent
+LEARNER_JUPYTER = os.environ.get("CXLABS_LEARNER_JUPYTER", "/srv/cxlabs/learner-jupyter")
 
 instructors = [u.strip() for u in os.environ.get("CXLABS_INSTRUCTORS", "").split(",") if u.strip()]
 roster = os.environ.get("CXLABS_ROSTER")
@@ -74,16 +90,21 @@ if variants_on():
     del learner_env["CXLABS_DATA_DIR"]
     if "CXLABS_VARIANTS" in os.environ:
         shared_env["CXLABS_VARIANTS"] = learner_env["CXLABS_VARIANTS"] = "1"
+# Learners' servers read their own Jupyter configuration folder (autograder/learner-jupyter plus
+# learner_nbgrader_config.py as nbgrader_config.py): the Assignments tab and Validate only,
+# no formgrader, Create assignment or course list. The course service does not read it.
+learner_env["JUPYTER_CONFIG_PATH"] = LEARNER_JUPYTER
 
-# Who may log in. The authenticator itself (PAM, OAuth, LTI, ...) is the site's choice.
+# Who may log in. The authenticator itself (PAM, OAuth, LTI, ...) is the site's choice; with
+# PAM and the local process spawner the hub runs as root (it starts servers as the users).
 c.Authenticator.allowed_users = set(instructors) | set(students) | {GRADER}
 c.Authenticator.admin_users = set(instructors)
 
 # Groups nbgrader understands: formgrade-<course> reaches the course service,
 # nbgrader-<course> are the course's learners.
 c.JupyterHub.load_groups = {
-    f"formgrade-{COURSE}": [*instructors, GRADER],
-    f"nbgrader-{COURSE}": students,
+    f"formgrade-{COURSE}": {"users": [*instructors, GRADER]},
+    f"nbgrader-{COURSE}": {"users": students},
 }
 c.JupyterHub.load_roles = [
     {
@@ -102,23 +123,33 @@ c.JupyterHub.load_roles = [
 ]
 
 # The course service: one Jupyter server for all graders, running as the grader account in its
-# clone of the repository. ~/.jupyter/nbgrader_config.py of that account loads the course's
-# configuration: load_subconfig(f"{GRADER_HOME}/cxlabs/autograder/nbgrader_config.py").
+# clone of the repository, with the hub's jupyterhub-singleuser (the hub's environment, which
+# needs nbgrader, cxlabs and psycopg2). ~/.jupyter/nbgrader_config.py of that account loads the
+# course's configuration: load_subconfig(f"{GRADER_HOME}/cxlabs/autograder/nbgrader_config.py").
+# Its terminals start a plain (not login) bash, so `python`, `nbgrader` and `course.py` are the
+# hub environment's: a login shell's /etc/profile would reset PATH.
 c.JupyterHub.services = [
     {
         "name": COURSE,
         "url": f"http://127.0.0.1:{SERVICE_PORT}",
-        "command": ["jupyterhub-singleuser", f"--ServerApp.root_dir={GRADER_HOME}/cxlabs"],
+        "command": [str(HUB_BIN / "jupyterhub-singleuser"), f"--ServerApp.root_dir={GRADER_HOME}/cxlabs",
+                    '--ServerApp.terminado_settings={"shell_command": ["/bin/bash"]}',
+                    "--ServerApp.jpserver_extensions=cxlabs_formgrader_sessions=True"],
         "user": GRADER,
         "cwd": f"{GRADER_HOME}/cxlabs/autograder",
+        "oauth_no_confirm": True,  # graders are not asked to "Authorize access" to their own service
         "environment": {
             "JUPYTERHUB_DEFAULT_URL": "/formgrader",
             "CXLABS_GRADEBOOK_URL": os.environ.get("CXLABS_GRADEBOOK_URL", ""),
+            "PATH": f"{HUB_BIN}{os.pathsep}/usr/local/bin{os.pathsep}/usr/bin{os.pathsep}/bin",
+            "PYTHONPATH": f"{GRADER_HOME}/cxlabs/autograder",
             **shared_env,
         },
     }
 ]
 
-# Every learner's server sees the shared exchange and the course data (or, with variants, builds its own).
+# Every learner's server: the hub environment's jupyterhub-singleuser, the shared exchange and
+# the course data (or, with variants, builds its own), and the learners' Jupyter configuration.
+c.Spawner.cmd = [str(HUB_BIN / "jupyterhub-singleuser")]
 c.Spawner.environment = learner_env
 c.Spawner.default_url = "/lab"

@@ -1,8 +1,10 @@
 """nbgrader configuration for the learners' side of the cxlabs course.
 
-Install it where every learner account's nbgrader finds it: ``/etc/jupyter/nbgrader_config.py``
-on a shared machine or in the JupyterHub single-user image, or a learner's
-``~/.jupyter/nbgrader_config.py``. It tells ``nbgrader list``, ``fetch_assignment``,
+Install it where every learner account's nbgrader finds it: on JupyterHub, as
+``nbgrader_config.py`` in the learners' Jupyter configuration folder
+(``/srv/cxlabs/learner-jupyter``, see ``autograder/learner-jupyter/README.md``; not
+``/etc/jupyter``, which the course service reads too); on a shared machine without a hub,
+``/etc/jupyter/nbgrader_config.py`` or a learner's ``~/.jupyter/nbgrader_config.py``. It tells ``nbgrader list``, ``fetch_assignment``,
 ``submit`` and ``fetch_feedback`` (and JupyterLab's Assignments tab) which course to use and
 where its exchange is, the same directory the instructor's ``autograder/nbgrader_config.py``
 uses: ``$CXLABS_EXCHANGE`` when set; else ``/srv/nbgrader/exchange`` (a shared machine or

@@ -137,9 +137,13 @@ def bwrap_command(cfg: dict, command: list[str], workdir: str | None, as_root: b
     runtime = cfg["runtime_dir"]
     cmd += ["--bind", runtime, runtime]
     # bwrap creates the folders leading to a bind with the host's modes (/root is 0700):
-    # open them up inside the sandbox, where they hold nothing but the binds.
-    parents = {p for path in [*cfg["ro_binds"], runtime]
-               for p in _ancestors(path) if p not in ("/", "/usr") and not p.startswith("/usr/")}
+    # open them up inside the sandbox, where they hold nothing but the binds. Not those inside
+    # another (read-only) bind: cxlabs installed in the environment's site-packages is bound
+    # inside the environment, whose folders are already the host's (and cannot be changed).
+    binds = [*cfg["ro_binds"], runtime]
+    parents = {p for path in binds
+               for p in _ancestors(path) if p not in ("/", "/usr") and not p.startswith("/usr/")
+               and not any(p == b or p.startswith(b.rstrip("/") + "/") for b in binds)}
     for path in sorted(parents - {"/tmp", HOME}):
         cmd += ["--chmod", "0755", path]
     cmd += ["--chmod", "1777", "/tmp", "--chmod", "0777", HOME]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 from conftest import REPO
 from traitlets.config.loader import PyFileConfigLoader
 
@@ -19,6 +23,7 @@ def test_hub_config_matches_the_course(tmp_path, monkeypatch):
     monkeypatch.setenv("CXLABS_GRADEBOOK_URL", url)
     monkeypatch.setenv("CXLABS_EXCHANGE", str(tmp_path / "exchange"))
     monkeypatch.setenv("CXLABS_COURSE_ROOT", str(tmp_path / "course"))
+    monkeypatch.setenv("CXLABS_SERVICE_PORT", "10123")
     hub, course = load("jupyterhub_config.py"), load("nbgrader_config.py")
     learner = load("learner_nbgrader_config.py")
 
@@ -29,7 +34,46 @@ def test_hub_config_matches_the_course(tmp_path, monkeypatch):
     [service] = hub.JupyterHub.services
     assert service["name"] == course_id, "nbgrader finds the formgrader by the course id"
     assert service["environment"]["CXLABS_GRADEBOOK_URL"] == url
-    assert hub.JupyterHub.load_groups[f"nbgrader-{course_id}"] == ["alice", "bob"]
-    assert hub.JupyterHub.load_groups[f"formgrade-{course_id}"] == ["ada", "grace", service["user"]]
+    assert service["url"] == "http://127.0.0.1:10123", "the service port comes from CXLABS_SERVICE_PORT"
+    assert service["user"] == "grader-cxlabs" and service["oauth_no_confirm"] is True
+    assert hub.JupyterHub.load_groups[f"nbgrader-{course_id}"] == {"users": ["alice", "bob"]}
+    assert hub.JupyterHub.load_groups[f"formgrade-{course_id}"] == {"users": ["ada", "grace", service["user"]]}
     assert hub.Spawner.environment["CXLABS_EXCHANGE"] == str(tmp_path / "exchange")
     assert {"alice", "bob", "ada", "grace"} <= hub.Authenticator.allowed_users
+
+
+def test_service_and_learners_run_the_hubs_environment():
+    """The course service and learners' servers run jupyterhub-singleuser of the hub's own
+    environment, and the service's terminals see its python and nbgrader (no login shell)."""
+    hub = load("jupyterhub_config.py")
+    bindir = Path(sys.executable).parent
+    [service] = hub.JupyterHub.services
+    assert service["command"][0] == str(bindir / "jupyterhub-singleuser")
+    assert hub.Spawner.cmd == [str(bindir / "jupyterhub-singleuser")]
+    assert service["environment"]["PATH"].split(":")[0] == str(bindir)
+    [shell] = [a for a in service["command"] if a.startswith("--ServerApp.terminado_settings=")]
+    assert json.loads(shell.split("=", 1)[1])["shell_command"] == ["/bin/bash"], "not a login shell"
+    assert "--ServerApp.jpserver_extensions=cxlabs_formgrader_sessions=True" in service["command"]
+    assert (REPO / "autograder" / "cxlabs_formgrader_sessions.py").is_file()
+    assert service["environment"]["PYTHONPATH"] == service["cwd"], "the extension is importable"
+
+
+def test_learners_get_no_instructor_tools(monkeypatch):
+    """Learners' servers read autograder/learner-jupyter (through JUPYTER_CONFIG_PATH), which
+    turns off nbgrader's instructor server extensions and JupyterLab plugins; the course
+    service does not read it."""
+    monkeypatch.setenv("CXLABS_LEARNER_JUPYTER", "/srv/somewhere/learner-jupyter")
+    hub = load("jupyterhub_config.py")
+    assert hub.Spawner.environment["JUPYTER_CONFIG_PATH"] == "/srv/somewhere/learner-jupyter"
+    [service] = hub.JupyterHub.services
+    assert "JUPYTER_CONFIG_PATH" not in service["environment"]
+    folder = REPO / "autograder" / "learner-jupyter"
+    server = json.loads((folder / "jupyter_server_config.json").read_text())["ServerApp"]["jpserver_extensions"]
+    assert server == {"nbgrader.server_extensions.formgrader": False,
+                      "nbgrader.server_extensions.course_list": False,
+                      "nbgrader.server_extensions.assignment_list": True,
+                      "nbgrader.server_extensions.validate_assignment": True}
+    lab = json.loads((folder / "labconfig" / "page_config.json").read_text())["disabledExtensions"]
+    assert {k for k, v in lab.items() if v} == {"@jupyter/nbgrader:formgrader",
+                                                "@jupyter/nbgrader:create-assignment",
+                                                "@jupyter/nbgrader:course-list"}
