@@ -103,7 +103,7 @@ class NameExercises(Preprocessor):
     """Give every graded cell the name learners know it by, for the feedback page's contents.
 
     nbgrader's feedback lists every test cell as "Test cell"; the course's feedback template
-    (``feedback_template/cxlabs_feedback``) shows ``cell.metadata.cxlabs.label`` instead:
+    (``feedback_template/feedback``) shows ``cell.metadata.cxlabs.label`` instead:
     "Exercise 2 — revenue by channel" from the lab's visible checks
     (``cxlabs.checks.<lab>``: the exercise's number and title), "Decision memo" for the memo.
     A cell whose exercise is not found keeps nbgrader's name. Nothing else changes.

@@ -96,10 +96,12 @@ c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, NameExercises, A
 
 # The feedback page: nbgrader's template, with each exercise named in the contents, messages
 # wrapped (never cut at the edge) and a pass shown as clearly as a failure
-# (feedback_template/cxlabs_feedback/cxlabs.html.j2).
+# (feedback_template/feedback/cxlabs.html.j2).
 import nbgrader as _nbgrader  # noqa: E402
 
-c.HTMLExporter.template_name = "cxlabs_feedback"
+# named "feedback" like nbgrader's own: the formgrader forces template_name "feedback"
+# (nbgrader/apps/api.py, generate_feedback), so any other name loses this template there
+c.HTMLExporter.template_name = "feedback"
 c.HTMLExporter.template_file = "cxlabs.html.j2"  # extends nbgrader's feedback index.html.j2
 c.HTMLExporter.extra_template_basedirs = [
     str(Path(__file__).resolve().parent / "feedback_template"),

@@ -202,7 +202,8 @@ class Run:
                   deadline_seconds: float | None = None) -> None:
         cls.base, cls.shared, cls.deadline_seconds = Path(base), shared, deadline_seconds
         hidden = grading.World(shared["grading_world"], GRADING_LABEL)
-        plan = plan or _BUILT_PLANS.get(shared["plan"])
+        if not shared.get("variants"):  # a learner's plan is put together from one without inputs
+            plan = plan or _BUILT_PLANS.get(shared["plan"])
         if shared.get("variants"):
             cls.plan = plan or grading.build_plan(shared["lab"], [hidden], first_world=1)
         else:

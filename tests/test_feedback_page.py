@@ -1,5 +1,5 @@
 """The feedback page names each exercise, wraps every message and shows a pass as clearly as a
-failure (``autograder/feedback_template/cxlabs_feedback``, ``feedback_filters.NameExercises``).
+failure (``autograder/feedback_template/feedback``, ``feedback_filters.NameExercises``).
 
 Renders lab 00 as ``nbgrader generate_feedback`` does (the course's HTMLExporter settings and
 feedback preprocessors) with a passed and a failed verdict in its test cells; the whole cycle
@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 from conftest import REPO
 from nbformat import NotebookNode
 
@@ -25,7 +26,7 @@ FIGURE = "Line chart of orders per week; the peak is in late November."
 PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
 
 
-def render(course_tool) -> str:
+def render(course_tool, formgrader: bool = False) -> str:
     sys.path.insert(0, str(REPO / "autograder"))
     from feedback_filters import AltText, NameExercises
     from nbconvert import HTMLExporter
@@ -51,6 +52,8 @@ def render(course_tool) -> str:
     nb, resources = NameExercises()(nb, resources)  # as nbconvert calls it
     nb, resources = AltText()(nb, resources)
     config = course_tool.course_config(REPO)
+    if formgrader:  # the formgrader's generate_feedback forces nbgrader's template name (apps/api.py)
+        config.HTMLExporter.template_name = "feedback"
     import nbgrader
 
     # as nbgrader's generate_feedback does: its bootstrap folder on the template path
@@ -60,8 +63,9 @@ def render(course_tool) -> str:
     return html
 
 
-def test_feedback_page_names_exercises_wraps_and_shows_a_pass(course_tool):
-    html = render(course_tool)
+@pytest.mark.parametrize("formgrader", [False, True], ids=["nbgrader-command", "formgrader"])
+def test_feedback_page_names_exercises_wraps_and_shows_a_pass(course_tool, formgrader):
+    html = render(course_tool, formgrader)
     assert "Test cell" not in html and "Written response" not in html
     assert "Exercise 1 — customers per market</a>" in html
     assert "Exercise 2 — revenue by channel</a>" in html

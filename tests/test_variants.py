@@ -455,7 +455,8 @@ def test_cohort_regrades_on_the_same_worlds(variant_course, monkeypatch):
     monkeypatch.delenv("CXLABS_DATA_DIR", raising=False)
     before = _code_scores(root, ["alice", "bob", "carol"])
     rows = cohort.grade_cohort(LAB.id, workers=2, time_limit=240, root=root, quiet=True)
-    assert {r.student: r.status for r in rows} == {"alice": "ok", "bob": "ok", "carol": "ok"}
+    assert {r.student: r.status for r in rows} == {"alice": "ok", "bob": "ok", "carol": "ok"}, \
+        {r.student: r.reason for r in rows}
     assert _code_scores(root, ["alice", "bob", "carol"]) == before
     with open(root / "autograder" / "work" / f"cohort-{LAB.id}.csv", newline="") as fh:
         seeds = {r["student"]: r["variant_seed"] for r in csv.DictReader(fh)}
