@@ -106,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         size = _size(worlds)
         assert len({b[1] for b in built}) == n == len(variant_dirs), "one world per learner"
         stamps = {p: (p / "world.json").stat().st_mtime_ns for p in variant_dirs}
+        print(f"  {build_wall:.1f} s; per variant {statistics.median(walls):.2f} s wall (median), "
+              f"{statistics.median(cpus):.2f} s CPU; cache {bench.human(size)}", flush=True)
 
         # 2. grading: one world for everyone, then every learner their own
         single_root, variant_root = tmp / "single", tmp / "variants"
@@ -133,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"grading, {name}: python autograder/cohort.py {lab.id} --workers {workers} "
                   f"(half {half + 1} of the cohort) ...", flush=True)
             picked = [a for s in halves[half] for a in ("--student", s)]
-            wall, peak, cpu, done = bench.timed([*cohort, *picked], {**run_env, "CXLABS_COURSE_ROOT": str(root)}, REPO)
+            wall, peak, cpu, done, _ = bench.timed([*cohort, *picked], {**run_env, "CXLABS_COURSE_ROOT": str(root)}, REPO)
             if done.returncode != 0:
                 print(done.stdout[-2000:], done.stderr[-2000:])
             print(f"  {wall:.1f} s, load average {os.getloadavg()[0]:.1f}", flush=True)
