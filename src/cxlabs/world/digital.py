@@ -19,6 +19,8 @@ Planted truths (the ``digital_`` facts):
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -32,6 +34,7 @@ from cxlabs.world.sampling import (
     US,
     codes_of,
     from_us,
+    stable_argsort,
     time_of_day_us,
     to_us,
 )
@@ -267,9 +270,14 @@ class _Visits:
         self.first = np.cumsum(self.n_ev) - self.n_ev  # index of each visit's first event
         self.last = self.first + self.n_ev - 1
 
-    @property
+    @functools.cached_property
     def ev_visit(self) -> np.ndarray:
+        """The visit (row) of each event; computed once (``n_ev`` never changes in place)."""
         return np.repeat(np.arange(self.n), self.n_ev)
+
+    def per_event(self, values: np.ndarray) -> np.ndarray:
+        """``values`` (one per visit) repeated for each of the visit's events: ``values[ev_visit]``."""
+        return np.repeat(values, self.n_ev)
 
     @property
     def end(self) -> np.ndarray:
@@ -344,7 +352,7 @@ class _Visits:
         room = end - prev_end
         squeeze = np.ones(n)
         squeeze[p] = np.where(duration > room, np.maximum(room, 0) / np.maximum(duration, 1), 1.0)
-        short = squeeze[ev_visit] < 1
+        short = visits.per_event(squeeze) < 1
         visits.ev_offset[short] = (visits.ev_offset[short] * squeeze[ev_visit[short]]).astype(np.int64)
         visits.start[p] = end - visits.ev_offset[visits.last[p]]
         return visits
@@ -386,7 +394,7 @@ class _Visits:
 
     def take(self, keep: np.ndarray) -> _Visits:
         """The visits where the mask ``keep`` holds, with their events."""
-        ev = keep[self.ev_visit]
+        ev = self.per_event(keep)
         return _Visits(**{k: getattr(self, k)[keep] for k in self.FIELDS},
                        **{k: getattr(self, k)[ev] for k in self.EV_FIELDS})
 
@@ -409,7 +417,7 @@ class _Visits:
 
     def by_visitor(self) -> np.ndarray:
         """Visits sorted by visitor, then start (one int64 key: visitor, then microseconds)."""
-        return np.argsort((self.visitor.astype(np.int64) << 46) + (self.start - self.start.min()), kind="stable")
+        return stable_argsort((self.visitor.astype(np.int64) << 46) + (self.start - self.start.min()))
 
     def events(self, rng):
         """The visits' events (arrays, visit by visit, slot by slot) and the session counts."""
@@ -421,9 +429,9 @@ class _Visits:
         new_source = np.where(new_source == self.source, CAMPAIGN_CODES[self.channel], new_source)
 
         row, slot = self.ev_visit, self.ev_slot
-        position = np.arange(len(row)) - self.first[row]
-        at_time = self.start[row] + self.ev_offset
-        source = np.where(position >= at[row], new_source[row], self.source[row])
+        position = np.arange(len(row)) - self.per_event(self.first)
+        at_time = self.per_event(self.start) + self.ev_offset
+        source = np.where(position >= self.per_event(at), self.per_event(new_source), self.per_event(self.source))
 
         # Session counts from the visit structure (not by sessionising the events).
         same_visit = np.r_[False, row[1:] == row[:-1]]
@@ -448,7 +456,7 @@ class _Visits:
             "sessions_without_source_rule": n + midnight - int((near & same_day).sum()),
         }
         events = {"row": row, "slot": slot, "at": at_time, "source": source, "type": SLOT_TYPES[slot],
-                  "product": self.ev_product, "order_id": np.where(slot == PURCHASE, self.order_id[row], 0)}
+                  "product": self.ev_product, "order_id": np.where(slot == PURCHASE, self.per_event(self.order_id), 0)}
         return events, sessions
 
 
@@ -507,9 +515,18 @@ def _chats(rng, visits: _Visits, lossy: str, intents=None, follow_ups=True) -> d
             "minutes": minutes, "resolved": resolved, "handoff": handoff, "follow_up": follow}
 
 
+def _month_index(at_sorted: np.ndarray, first_month: np.datetime64) -> np.ndarray:
+    """Months since ``first_month`` of sorted times (microseconds), from the month boundaries."""
+    last_month = (at_sorted[-1] // DAY_US).astype("datetime64[D]").astype("datetime64[M]")
+    months = np.arange(first_month, last_month + 1)
+    bounds = months[1:].astype("datetime64[D]").astype(np.int64) * DAY_US
+    cuts = np.r_[0, np.searchsorted(at_sorted, bounds, side="left"), len(at_sorted)]
+    return np.repeat(np.arange(len(months)), np.diff(cuts))
+
+
 def _tables(ctx, events, visits: _Visits, chats: dict, lossy: str) -> dict:
     row = events["row"]
-    order = np.argsort(events["at"], kind="stable")  # events come visit by visit, slot by slot
+    order = stable_argsort(events["at"])  # events come visit by visit, slot by slot
     event_id = np.empty(len(order), np.int64)
     event_id[order] = np.arange(1, len(order) + 1)
     # Visitor ids: a random number per visitor, so ids say nothing about who is behind them.
@@ -517,10 +534,10 @@ def _tables(ctx, events, visits: _Visits, chats: dict, lossy: str) -> dict:
     source = events["source"][order]
     at = events["at"][order]
     # Campaign codes '<source>-<yyyymm>' from a small vocabulary: source x month of the history.
-    first_month = np.datetime64(ctx.start.normalize(), "M").astype(np.int64)
-    month = (at // DAY_US).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) - first_month
+    first_month = np.datetime64(ctx.start.normalize(), "M")
+    month = _month_index(at, first_month)
     n_months = int(month.max()) + 1
-    months = first_month + np.arange(n_months)
+    months = first_month.astype(np.int64) + np.arange(n_months)
     labels = [f"{src}-{1970 + m // 12}{m % 12 + 1:02d}" for src in TRAFFIC_SOURCES for m in months]
     with_campaign = np.isin(source, [TRAFFIC_SOURCES.index(s) for s in CAMPAIGN_SOURCES])
     campaign = text(labels, np.where(with_campaign, source * n_months + month, -1))
@@ -529,7 +546,7 @@ def _tables(ctx, events, visits: _Visits, chats: dict, lossy: str) -> dict:
     product, order_id = events["product"][order], events["order_id"][order]
     web_events = pd.DataFrame({
         "event_id": np.arange(1, len(order) + 1), "event_at": from_us(at),
-        "visitor_id": label[visits.visitor[visit]],
+        "visitor_id": label[visits.visitor][visit],
         "customer_id": pd.arrays.IntegerArray(customer, customer == 0),
         "channel": text(EVENT_CHANNELS, visits.channel[visit]),
         "traffic_source": text(TRAFFIC_SOURCES, source),

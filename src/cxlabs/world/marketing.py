@@ -35,7 +35,17 @@ import pandas as pd
 from cxlabs.schema import Column, Table
 from cxlabs.world.aftercare import window_sum
 from cxlabs.world.registry import generates
-from cxlabs.world.sampling import DAY_US, MONTH_WEIGHTS, NAT, US, codes_of, from_us, text, to_us
+from cxlabs.world.sampling import (
+    DAY_US,
+    MONTH_WEIGHTS,
+    NAT,
+    US,
+    codes_of,
+    from_us,
+    stable_argsort,
+    text,
+    to_us,
+)
 
 CHANNELS = ("email", "sms", "push", "paid_search", "paid_social", "display")
 BASE_RATE = 0.05
@@ -347,7 +357,7 @@ def make_marketing(ctx, customers, orders, order_lines, shipments, returns, tick
 
     touch_cust = cust_ids[cust_row[jt]]
     camp = _touch_campaigns(ctx.rng("marketing_touches"), marketing_campaigns, ch, at, ctx)
-    t_order = np.argsort(at, kind="stable")  # rows are in journey order, so ties keep it
+    t_order = stable_argsort(at)  # rows are in journey order, so ties keep it
     touch_id = np.empty(len(jt), np.int64)
     touch_id[t_order] = np.arange(1, len(jt) + 1)
     touches = pd.DataFrame({"touch_id": touch_id[t_order], "customer_id": touch_cust[t_order],

@@ -308,6 +308,10 @@ class ConsentBook:
         last = np.r_[(key[1:] != key[:-1]) | (t[1:] != t[:-1]), True]  # last row of each (key, time)
         self.key, self.t, self.withdraw = key[last], t[last], withdraw[last]
         self.default = (customers["privacy_regime"] != "GDPR").to_numpy()
+        # One sortable int64 per event: the key, then the rank of its time among the events' times.
+        self.times = np.unique(self.t)
+        self.shift = np.int64(max(len(self.times), 1).bit_length())
+        self.ev = (self.key << self.shift) + np.searchsorted(self.times, self.t)
 
     def at(self, rows, purpose, at_us, engine: bool = False) -> np.ndarray:
         """Consent of customer ``rows[i]`` (row in customers) for ``purpose[i]`` (a code into
@@ -315,12 +319,10 @@ class ConsentBook:
         rows = np.asarray(rows, np.int64)
         qkey = rows * len(PURPOSES) + np.asarray(purpose, np.int64)
         qt = np.broadcast_to(np.asarray(at_us, np.int64), qkey.shape)
-        # One sortable int64 per (key, time): the key, then the time's rank among all times.
-        ranks = np.unique(np.r_[self.t, qt], return_inverse=True)[1]
-        shift = np.int64((int(ranks.max()) + 1).bit_length() if len(ranks) else 1)
-        ev = (self.key << shift) + ranks[:len(self.t)]
-        q = (qkey << shift) + ranks[len(self.t):]
-        pos = np.searchsorted(ev, q, side="right") - 1
+        # The rank of the latest event time at or before the query (-1: none), so that an event
+        # sorts at or before the query exactly when it has the same key and a time <= the query's.
+        q = (qkey << self.shift) + (np.searchsorted(self.times, qt, side="right") - 1)
+        pos = np.searchsorted(self.ev, q, side="right") - 1
         hit = (pos >= 0) & (self.key[np.maximum(pos, 0)] == qkey)
         default = self.default[rows]
         if not engine:
@@ -442,7 +444,7 @@ def make_offers(ctx, customers, products, orders, order_lines, shipments, ticket
             "rank": np.tile(np.arange(1, k + 1), len(audience)),
             "model_score": np.round(np.take_along_axis(score, top, axis=1).reshape(-1), 4),
             "t": t, "channel": channel,
-        }))
+        }, copy=False))
     cand = pd.concat(cand, ignore_index=True)
     n_cand = len(cand)
     crow = cand["crow"].to_numpy()
@@ -465,10 +467,10 @@ def make_offers(ctx, customers, products, orders, order_lines, shipments, ticket
     w_off, w_cust, w_time = w_off[live], w_cust[live], w_time[live]
     ok = book.at(w_cust, np.full(len(w_cust), PURPOSES.index("marketing_email")), w_time)
     contacts = [pd.DataFrame({"crow": w_cust[ok], "offer_row": weekly_rows[w_off[ok]], "t": w_time[ok],
-                              "channel": 0, "score": np.nan})]
+                              "channel": 0, "score": np.nan}, copy=False)]
     sent = (cand["rank"].to_numpy() == 1) & engine_consented
     contacts.append(pd.DataFrame({"crow": crow[sent], "offer_row": cand["offer_row"].to_numpy()[sent],
-                                  "t": c_t[sent], "channel": c_chan[sent], "score": cand["model_score"].to_numpy()[sent]}))
+                                  "t": c_t[sent], "channel": c_chan[sent], "score": cand["model_score"].to_numpy()[sent]}, copy=False))
 
     holdout, holdout_truth, h_contacts = _holdout(ctx, ctx.rng("offer_holdout"), customers, orders, shipments,
                                                   tickets, book, offers, consumer, signup)
@@ -569,16 +571,16 @@ def make_offers(ctx, customers, products, orders, order_lines, shipments, ticket
         "candidate_id": np.arange(1, n_cand + 1), "campaign": cand["campaign"],
         "customer_id": customers["customer_id"].to_numpy()[crow], "offer_id": c_offer_id,
         "rank": cand["rank"].to_numpy(), "model_score": cand["model_score"].to_numpy(),
-    })
+    }, copy=False)
     truth = pd.DataFrame({"candidate_id": candidates["candidate_id"], "fails_stock": fails_stock,
                           "fails_hold": fails_hold, "fails_region": fails_region, "fails_consent": fails_consent,
-                          "fails_cap": fails_cap, "first_failure": text(ELIGIBILITY_ORDER, first)})
+                          "fails_cap": fails_cap, "first_failure": text(ELIGIBILITY_ORDER, first)}, copy=False)
     contact_table = pd.DataFrame({
         "contact_id": contacts["contact_id"].to_numpy(),
         "customer_id": customers["customer_id"].to_numpy()[contacts["crow"].to_numpy()],
         "offer_id": offers["offer_id"].to_numpy()[contacts["offer_row"].to_numpy()],
         "channel": text(OFFER_CHANNELS, contacts["channel"].to_numpy()), "sent_at": from_us(contacts["t"].to_numpy()),
-    })
+    }, copy=False)
     holdout = holdout.drop(columns=["crow"])
     return {"offers": offers, "quality_holds": holds, "regional_rules": rules, "contact_policies": policies,
             "offer_candidates": candidates, "offer_contacts": contact_table, "offer_redemptions": redemptions,
@@ -690,9 +692,9 @@ def _holdout(ctx, rng, customers, orders, shipments, tickets, book, offers, cons
         "days_since_last_order": pd.arrays.IntegerArray(days_since.astype(np.int64), last[aud] == NAT),
         "late_deliveries_365d": late_365[aud], "tickets_180d": tickets_180[aud],
         "converted_30d": converted, "revenue_30d": revenue, "crow": aud,
-    })
+    }, copy=False)
     truth = pd.DataFrame({"customer_id": holdout["customer_id"], "uplift_segment": text(UPLIFT_SEGMENTS, seg),
-                          "true_uplift": uplift})
+                          "true_uplift": uplift}, copy=False)
     ctx.plant("offers_holdout", {
         "campaign": HOLDOUT_CAMPAIGN[0], "send_date": HOLDOUT_CAMPAIGN[1], "treatment_share": 0.5,
         "segments": {"negative": "late_deliveries_365d > 0 or tickets_180d > 0",
@@ -702,5 +704,5 @@ def _holdout(ctx, rng, customers, orders, shipments, tickets, book, offers, cons
     }, "The randomised holdout: who is in which uplift segment, their 30-day conversion without the "
        "offer, and the offer's true effect on it (absolute change in probability).")
     contacts = pd.DataFrame({"crow": aud[treat], "offer_row": row, "t": t, "channel": OFFER_CHANNELS.index("email"),
-                             "score": np.nan})
+                             "score": np.nan}, copy=False)
     return holdout, truth, contacts

@@ -85,6 +85,27 @@ def codes_of(s: pd.Series, vocab: Sequence[str]) -> np.ndarray:
     return idx.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
+def stable_argsort(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")`` for integer or time ``values`` with few ties, about
+    twice as fast: an unstable sort, then each run of equal values put back in position order.
+
+    Examples
+    --------
+    >>> stable_argsort(np.array([3, 1, 3, 2, 1])).tolist()
+    [1, 4, 3, 0, 2]
+    """
+    values = np.asarray(values)
+    if values.dtype.kind not in "iuM":
+        raise TypeError(f"stable_argsort sorts integers or times, not {values.dtype}")
+    order = np.argsort(values)
+    ranked = values[order]
+    tie = np.flatnonzero(ranked[1:] == ranked[:-1])
+    if len(tie):
+        tied = np.unique(np.r_[tie, tie + 1])  # positions (in sorted order) inside runs of ties
+        order[tied] = order[tied][np.lexsort((order[tied], ranked[tied]))]
+    return order
+
+
 # ---- text columns --------------------------------------------------------------------------
 
 def text(values, codes: np.ndarray) -> pd.Series:
