@@ -19,8 +19,6 @@ Planted truths (the ``digital_`` facts):
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pandas as pd
 
@@ -270,10 +268,10 @@ class _Visits:
         self.first = np.cumsum(self.n_ev) - self.n_ev  # index of each visit's first event
         self.last = self.first + self.n_ev - 1
 
-    @functools.cached_property
+    @property
     def ev_visit(self) -> np.ndarray:
-        """The visit (row) of each event; computed once (``n_ev`` never changes in place)."""
-        return np.repeat(np.arange(self.n), self.n_ev)
+        """The visit (row) of each event."""
+        return np.repeat(np.arange(self.n, dtype=np.int32 if self.n < 2**31 else np.int64), self.n_ev)
 
     def per_event(self, values: np.ndarray) -> np.ndarray:
         """``values`` (one per visit) repeated for each of the visit's events: ``values[ev_visit]``."""
@@ -287,17 +285,24 @@ class _Visits:
     def from_slots(cls, rng, slots, ev_product=None, **visit_arrays):
         """Visits whose events are the True cells of ``slots`` (visits x slots), with pauses drawn
         per event (under 25 minutes) and ``ev_product`` per event (0: none)."""
-        row, slot = np.nonzero(slots)  # row-major: visit by visit, slot by slot
-        n_ev = np.bincount(row, minlength=len(slots))
-        gap = np.minimum(rng.exponential(1.0, len(slot)) * SLOT_GAP_S[slot] + 1, MAX_GAP_S)
-        gap_us = np.where(slot == 0, 0, (gap * US).astype(np.int64))
-        total = np.cumsum(gap_us)
+        # Row-major: visit by visit, slot by slot. Big arrays are worked on in place: at 100x
+        # each is 40 million events, and fresh memory is what costs most.
+        slot = (np.flatnonzero(slots) % slots.shape[1]).astype(np.int8)
+        n_ev = slots.sum(axis=1)
+        gap = rng.exponential(1.0, len(slot))
+        gap *= SLOT_GAP_S[slot]
+        gap += 1
+        np.minimum(gap, MAX_GAP_S, out=gap)
+        gap *= US
+        offset = gap.astype(np.int64)
+        del gap
+        offset[slot == 0] = 0
+        np.cumsum(offset, out=offset)
         first = np.cumsum(n_ev) - n_ev
-        offset = total - np.repeat(total[first], n_ev)  # a visit's first event (landing) has no pause
+        offset -= np.repeat(offset[first], n_ev)  # a visit's first event (landing) has no pause
         if ev_product is None:
             ev_product = np.zeros(len(slot), np.int64)
-        return cls(n_ev=n_ev, ev_slot=slot.astype(np.int8), ev_offset=offset, ev_product=ev_product,
-                   **visit_arrays)
+        return cls(n_ev=n_ev, ev_slot=slot, ev_offset=offset, ev_product=ev_product, **visit_arrays)
 
     @classmethod
     def make(cls, rng, ctx, visitor, v_customer, v_channel, n_purchase, start_or_end, days, products,
@@ -428,13 +433,18 @@ class _Visits:
         new_source = _sources(rng, self.channel, n)
         new_source = np.where(new_source == self.source, CAMPAIGN_CODES[self.channel], new_source)
 
-        row, slot = self.ev_visit, self.ev_slot
-        position = np.arange(len(row)) - self.per_event(self.first)
+        slot = self.ev_slot
         at_time = self.per_event(self.start) + self.ev_offset
-        source = np.where(position >= self.per_event(at), self.per_event(new_source), self.per_event(self.source))
+        # the source changes from the event at position `at` of its visit on (small codes: 40
+        # million events at 100x)
+        switched = np.arange(len(slot)) >= self.per_event(self.first + at)
+        source = np.where(switched, self.per_event(new_source.astype(np.int8)),
+                          self.per_event(self.source.astype(np.int8)))
+        del switched
 
         # Session counts from the visit structure (not by sessionising the events).
-        same_visit = np.r_[False, row[1:] == row[:-1]]
+        same_visit = np.ones(len(slot), bool)
+        same_visit[self.first] = False  # an event is in its predecessor's visit unless it opens one
         day = at_time // DAY_US
         new_day = np.r_[False, day[1:] != day[:-1]]
         new_src = np.r_[False, source[1:] != source[:-1]]
@@ -455,7 +465,8 @@ class _Visits:
             "sessions_without_midnight_rule": n + by_source - int((near & same_src).sum()),
             "sessions_without_source_rule": n + midnight - int((near & same_day).sum()),
         }
-        events = {"row": row, "slot": slot, "at": at_time, "source": source, "type": SLOT_TYPES[slot],
+        events = {"row": self.ev_visit, "slot": slot, "at": at_time, "source": source,
+                  "type": SLOT_TYPES.astype(np.int8)[slot],
                   "product": self.ev_product, "order_id": np.where(slot == PURCHASE, self.per_event(self.order_id), 0)}
         return events, sessions
 
@@ -521,45 +532,19 @@ def _month_index(at_sorted: np.ndarray, first_month: np.datetime64) -> np.ndarra
     months = np.arange(first_month, last_month + 1)
     bounds = months[1:].astype("datetime64[D]").astype(np.int64) * DAY_US
     cuts = np.r_[0, np.searchsorted(at_sorted, bounds, side="left"), len(at_sorted)]
-    return np.repeat(np.arange(len(months)), np.diff(cuts))
+    return np.repeat(np.arange(len(months), dtype=np.int32), np.diff(cuts))
 
 
 def _tables(ctx, events, visits: _Visits, chats: dict, lossy: str) -> dict:
-    row = events["row"]
+    # At 100x there are 40 million events: each array is let go as soon as it has been used,
+    # so that the peak stays near the finished table (fresh memory is what costs most).
     order = stable_argsort(events["at"])  # events come visit by visit, slot by slot
-    event_id = np.empty(len(order), np.int64)
-    event_id[order] = np.arange(1, len(order) + 1)
-    # Visitor ids: a random number per visitor, so ids say nothing about who is behind them.
-    label = ctx.rng("visitor_ids").permutation(int(visits.visitor.max()) + 1) + 1
-    source = events["source"][order]
-    at = events["at"][order]
-    # Campaign codes '<source>-<yyyymm>' from a small vocabulary: source x month of the history.
-    first_month = np.datetime64(ctx.start.normalize(), "M")
-    month = _month_index(at, first_month)
-    n_months = int(month.max()) + 1
-    months = first_month.astype(np.int64) + np.arange(n_months)
-    labels = [f"{src}-{1970 + m // 12}{m % 12 + 1:02d}" for src in TRAFFIC_SOURCES for m in months]
-    with_campaign = np.isin(source, [TRAFFIC_SOURCES.index(s) for s in CAMPAIGN_SOURCES])
-    campaign = text(labels, np.where(with_campaign, source * n_months + month, -1))
-    visit = row[order]
-    customer = visits.customer[visit]
-    product, order_id = events["product"][order], events["order_id"][order]
-    web_events = pd.DataFrame({
-        "event_id": np.arange(1, len(order) + 1), "event_at": from_us(at),
-        "visitor_id": label[visits.visitor][visit],
-        "customer_id": pd.arrays.IntegerArray(customer, customer == 0),
-        "channel": text(EVENT_CHANNELS, visits.channel[visit]),
-        "traffic_source": text(TRAFFIC_SOURCES, source),
-        "campaign": campaign,
-        "event_type": text(EVENT_TYPES, events["type"][order]),
-        "product_id": pd.arrays.IntegerArray(product, product == 0),
-        "order_id": pd.arrays.IntegerArray(order_id, order_id == 0),
-    }, copy=False)
+    n_events = len(order)
 
-    # Chats: each chat's event is its visit's chat slot.
-    is_chat = events["slot"] == CHAT
+    # Chats: each chat's event is its visit's chat slot; event ids follow the events' time order.
+    chat_at = np.flatnonzero((events.pop("slot") == CHAT)[order])
     chat_event = np.zeros(visits.n, np.int64)
-    chat_event[row[is_chat]] = event_id[is_chat]
+    chat_event[events["row"][order[chat_at]]] = chat_at + 1
     by_time = np.argsort(chat_event[chats["visit"]], kind="stable")
     c = {k: v[by_time] for k, v in chats.items()}
     v = c["visit"]
@@ -579,6 +564,39 @@ def _tables(ctx, events, visits: _Visits, chats: dict, lossy: str) -> dict:
         "repeated_identity": if_handed(c["rep_identity"]), "repeated_order_number": if_handed(c["rep_order"]),
         "repeated_issue": if_handed(c["rep_issue"]),
         "agent_handle_minutes": c["minutes"], "resolved": c["resolved"].astype(bool),
+    }, copy=False)
+    visits.ev_offset = visits.ev_product = visits.ev_slot = None  # the events hold what is left
+
+    # Events in time order.
+    visit = events.pop("row")[order]
+    at = events.pop("at")[order]
+    source = events.pop("source")[order]
+    event_type = events.pop("type")[order]
+    product = events.pop("product")[order]
+    order_id = events.pop("order_id")[order]
+    del order
+    # Visitor ids: a random number per visitor, so ids say nothing about who is behind them.
+    label = ctx.rng("visitor_ids").permutation(int(visits.visitor.max()) + 1) + 1
+    # Campaign codes '<source>-<yyyymm>' from a small vocabulary: source x month of the history.
+    first_month = np.datetime64(ctx.start.normalize(), "M")
+    month = _month_index(at, first_month)
+    n_months = int(month.max()) + 1
+    months = first_month.astype(np.int64) + np.arange(n_months)
+    labels = [f"{src}-{1970 + m // 12}{m % 12 + 1:02d}" for src in TRAFFIC_SOURCES for m in months]
+    with_campaign = np.isin(source, [TRAFFIC_SOURCES.index(s) for s in CAMPAIGN_SOURCES])
+    campaign = text(labels, np.where(with_campaign, source.astype(np.int32) * n_months + month, -1))
+    del month, with_campaign
+    customer = visits.customer[visit]
+    web_events = pd.DataFrame({
+        "event_id": np.arange(1, n_events + 1), "event_at": from_us(at),
+        "visitor_id": label[visits.visitor][visit],
+        "customer_id": pd.arrays.IntegerArray(customer, customer == 0),
+        "channel": text(EVENT_CHANNELS, visits.channel.astype(np.int8)[visit]),
+        "traffic_source": text(TRAFFIC_SOURCES, source),
+        "campaign": campaign,
+        "event_type": text(EVENT_TYPES, event_type),
+        "product_id": pd.arrays.IntegerArray(product, product == 0),
+        "order_id": pd.arrays.IntegerArray(order_id, order_id == 0),
     }, copy=False)
     truth = pd.DataFrame({"chat_id": chat["chat_id"].to_numpy()[handed], "context_lost": c["lost"][handed]})
     ctx.plant("digital_lossy_handoff", {"intent": lossy, "agent_queue": QUEUE_OF_INTENT[lossy],
