@@ -5,6 +5,11 @@ Run from the repository root::
     python benchmarks/grading.py                     # 100 submissions of lab01
     python benchmarks/grading.py --students 10       # a quick check that it works
     python benchmarks/grading.py --workers 2
+    python benchmarks/grading.py --variants --students 200   # every learner their own world
+
+With ``--variants`` it runs ``benchmarks/variants.py`` instead: the cohort's variants are
+built (time per variant, cache size) and the cohort is graded on one world and on its own
+worlds in the same run (time per submission of each, against a budget of 15 %).
 
 It releases the lab into two identical scratch courses, gives each the same cohort (a third
 the solution, a third the blank lab, a third partial answers: the solution with some
@@ -182,7 +187,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-cpu", type=float, default=None,
                         help="CPU s/submission of parallel grading before a change, to compare with "
                              "(budget: within 10%%)")
+    parser.add_argument("--variants", action="store_true",
+                        help="every learner their own world: build the cohort's variants and grade on them "
+                             "against one world for everyone (benchmarks/variants.py)")
     args = parser.parse_args(argv)
+    if args.variants:
+        return subprocess.run([sys.executable, str(Path(__file__).with_name("variants.py")), "--lab", args.lab,
+                               "--students", str(args.students),
+                               *(["--workers", str(args.workers)] if args.workers else []),
+                               *(["--keep"] if args.keep else [])]).returncode
 
     from cxlabs.course import lab as find_lab
     from cxlabs.loading import ensure_world
