@@ -93,13 +93,14 @@ def phrases(text: str, n: int = 5) -> set[tuple[str, ...]]:
     return runs
 
 
-def _without_titles(key: str) -> str:
-    """The key's items without their bold titles, which name the rubric's criteria on purpose."""
-    return re.sub(r"(?m)^(\s*\d+\.\s*)\*\*[^*]+\*\*", r"\1", key)
+def _without_titles(text: str) -> str:
+    """Numbered items without their bold titles, which name the rubric's criteria on purpose."""
+    return re.sub(r"(?m)^(\s*\d+\.\s*)\*\*[^*]+\*\*", r"\1", text)
 
 
 def leaks(rubric: str, answer: str, elsewhere: str) -> list[str]:
     """What ``rubric`` quotes from ``answer`` (model memo and key) that ``elsewhere`` does not say."""
+    rubric = _without_titles(rubric)  # an item's title names its criterion ("Success in 90 days")
     found = []
     for value in sorted(numbers(answer) & numbers(rubric) - numbers(elsewhere)):
         found.append(f"the number {value}")
