@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from check_support import failure
 
 from cxlabs.checks import lab00 as checks
 from cxlabs.feedback import CheckFailed
@@ -30,12 +31,6 @@ def good_on_time_rate_by_centre(orders, shipments):
 
 def good_orders_in_2025(orders):
     return int((orders["ordered_at"].dt.year == 2025).sum())
-
-
-def failure(exercise, func) -> str:
-    with pytest.raises(CheckFailed) as info:
-        exercise.check(func)
-    return str(info.value)
 
 
 # --- right answers pass -----------------------------------------------------------------

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from check_support import failure
 from mistakes.lab01 import MISTAKES
 
 from cxlabs.checks import lab01 as checks
@@ -107,12 +108,6 @@ CHECK_OF_ANSWER = {"ex1_answer": checks.case_times, "ex2_answer": checks.handoff
                    "ex3a_answer": checks.ownership_gaps, "ex3b_answer": checks.reverifications,
                    "ex4_answer": checks.raci_problems, "ex5_answer": checks.kpi_alignment,
                    "ex6_answer": checks.maturity_scores}
-
-
-def failure(exercise, func) -> str:
-    with pytest.raises(CheckFailed) as info:
-        exercise.check(func)
-    return str(info.value)
 
 
 def function_from(source: str):

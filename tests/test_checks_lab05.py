@@ -8,6 +8,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from check_support import assert_named, catalogue, failure
 from mistakes.lab05 import MISTAKES
 
 from cxlabs.checks import lab05 as checks
@@ -140,12 +141,6 @@ CHECK_OF_ANSWER = {f"ex{i + 1}_answer": ex for i, ex in enumerate(EXERCISES)}
 FUNCTION_OF_ANSWER = {f"ex{i + 1}_answer": f.__name__.replace("good_", "") for i, (_, f) in enumerate(RIGHT)}
 
 
-def failure(exercise, func) -> str:
-    with pytest.raises(CheckFailed) as info:
-        exercise.check(func)
-    return str(info.value)
-
-
 def function_from(answer_id: str, source: str):
     namespace = {"pd": pd, "np": np, "STEPS": STEPS, "SESSION_TIMEOUT": pd.Timedelta(minutes=30),
                  "CENTRE_OF_MARKET": CENTRE_OF_MARKET}
@@ -199,17 +194,9 @@ def test_crash_and_missing_columns_are_plain_words():
 
 # --- every catalogued mistake is named by the visible check ------------------------------------
 
-def catalogue():
-    for answer_id, items in MISTAKES.items():
-        for i, m in enumerate(items):
-            if m.visible:
-                yield pytest.param(answer_id, m, id=f"{answer_id}-{i}")
-
-
-@pytest.mark.parametrize("answer_id, mistake", list(catalogue()))
+@pytest.mark.parametrize("answer_id, mistake", catalogue(MISTAKES))
 def test_catalogued_mistake_is_named(answer_id, mistake):
-    message = failure(CHECK_OF_ANSWER[answer_id], function_from(answer_id, mistake.source))
-    assert mistake.visible.lower() in message.lower(), message
+    assert_named(CHECK_OF_ANSWER[answer_id], function_from(answer_id, mistake.source), mistake)
 
 
 def test_every_issue_mistake_is_catalogued():

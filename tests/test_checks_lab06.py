@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from check_support import assert_named, catalogue, failure
 from mistakes.lab06 import MISTAKES
 
 from cxlabs.checks import lab06 as checks
@@ -109,12 +110,6 @@ EXERCISES = [ex for ex, _ in RIGHT]
 CHECK_OF_ANSWER = {f"ex{i}_answer": ex for i, ex in enumerate(EXERCISES, start=1)}
 
 
-def failure(exercise, func) -> str:
-    with pytest.raises(CheckFailed) as info:
-        exercise.check(func)
-    return str(info.value)
-
-
 def function_from(source: str):
     namespace = {"pd": pd, "np": np, "math": math, "BANDS": BANDS}
     before = set(namespace)
@@ -178,17 +173,9 @@ def test_checks_use_fresh_examples():
 
 # --- every catalogued mistake is named by the visible check ------------------------------------
 
-def catalogue():
-    for answer_id, items in MISTAKES.items():
-        for i, m in enumerate(items):
-            if m.visible:
-                yield pytest.param(answer_id, m, id=f"{answer_id}-{i}")
-
-
-@pytest.mark.parametrize("answer_id, mistake", list(catalogue()))
+@pytest.mark.parametrize("answer_id, mistake", catalogue(MISTAKES))
 def test_catalogued_mistake_is_named(answer_id, mistake):
-    message = failure(CHECK_OF_ANSWER[answer_id], function_from(mistake.source))
-    assert mistake.visible.lower() in message.lower(), message
+    assert_named(CHECK_OF_ANSWER[answer_id], function_from(mistake.source), mistake)
 
 
 def test_every_issue_mistake_is_catalogued():

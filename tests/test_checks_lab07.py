@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from check_support import assert_named, catalogue, failure
 from mistakes.lab07 import MISTAKES
 from scipy import stats
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
@@ -116,12 +117,6 @@ CHECK_OF_ANSWER = {"ex1_answer": checks.score_summary, "ex2_answer": checks.rake
                    "ex7_answer": checks.claim_test}
 
 
-def failure(exercise, func) -> str:
-    with pytest.raises(CheckFailed) as info:
-        exercise.check(func)
-    return str(info.value)
-
-
 def function_from(source: str):
     namespace = {"pd": pd, "np": np, "stats": stats, "make_pipeline": make_pipeline,
                  "TfidfVectorizer": TfidfVectorizer, "LogisticRegression": LogisticRegression}
@@ -184,19 +179,9 @@ def test_crash_and_missing_columns_are_plain_words():
 
 # --- every catalogued mistake is named by the visible check ------------------------------------
 
-def catalogue():
-    """The catalogued mistakes the visible check names (the others only the grader catches)."""
-    for answer_id, items in MISTAKES.items():
-        for i, m in enumerate(items):
-            if m.visible:
-                yield pytest.param(answer_id, m, id=f"{answer_id}-{i}")
-
-
-@pytest.mark.parametrize("answer_id, mistake", list(catalogue()))
+@pytest.mark.parametrize("answer_id, mistake", catalogue(MISTAKES))
 def test_catalogued_mistake_is_named(answer_id, mistake):
-    func = function_from(mistake.source)
-    message = failure(CHECK_OF_ANSWER[answer_id], func)
-    assert mistake.visible.lower() in message.lower(), message
+    assert_named(CHECK_OF_ANSWER[answer_id], function_from(mistake.source), mistake)
 
 
 def test_every_issue_mistake_is_catalogued():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from check_support import assert_named, catalogue, failure
 from mistakes.lab08 import MISTAKES
 
 from cxlabs.checks import lab08 as checks
@@ -81,12 +82,6 @@ CHECK_OF_ANSWER = {"ex1_answer": checks.window_counts, "ex2_answer": checks.time
                    "ex5_answer": checks.backtest, "ex6_answer": checks.contact_decisions}
 
 
-def failure(exercise, func) -> str:
-    with pytest.raises(CheckFailed) as info:
-        exercise.check(func)
-    return str(info.value)
-
-
 def function_from(source: str):
     namespace = {"pd": pd, "np": np}
     before = set(namespace)
@@ -124,17 +119,9 @@ def test_wrong_type_is_plain_words(exercise):
     assert "returned str" in failure(exercise, lambda *args, **kwargs: "done")
 
 
-def catalogue():
-    for answer_id, items in MISTAKES.items():
-        for i, m in enumerate(items):
-            if m.visible:
-                yield pytest.param(answer_id, m, id=f"{answer_id}-{i}")
-
-
-@pytest.mark.parametrize("answer_id, mistake", list(catalogue()))
+@pytest.mark.parametrize("answer_id, mistake", catalogue(MISTAKES))
 def test_catalogued_mistake_is_named(answer_id, mistake):
-    message = failure(CHECK_OF_ANSWER[answer_id], function_from(mistake.source))
-    assert mistake.visible.lower() in message.lower(), message
+    assert_named(CHECK_OF_ANSWER[answer_id], function_from(mistake.source), mistake)
 
 
 @pytest.mark.parametrize("answer_id, mistake", [pytest.param(a, m, id=f"{a}-{i}") for a, items in MISTAKES.items()
