@@ -1,0 +1,102 @@
+"""Instructor-only: the given results a stuck learner's later cells fall back on.
+
+``python autograder/course.py given [LAB ...] [--student ID ...] [--out DIR]`` runs, for each
+lab with a recipe here, the instructor's solution notebook on a world (the shared one, or a
+learner's own when variants are on) and writes what later parts need as files under
+``datasets/given/seed-<seed>/<lab>/`` (or ``--out``), with ``given.json`` recording the
+content hash of each table they come from. ``cxlabs.given`` (in the learner's package) only
+reads them: nothing the learner can import computes a graded answer.
+
+The files describe one world. Grading runs the learner's functions on a second world nobody
+has seen and on hand-made records, so returning them scores nothing
+(``tests/test_given.py`` proves it); the grading sandbox cannot read them either (it binds
+``src/`` and copies of the worlds, not ``datasets/``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+DEFAULT_ROOT = REPO / "datasets" / "given"
+
+
+def _lab02(world) -> dict[str, tuple[object, str, str]]:
+    """Lab 02: ``{name: (value, exercise, what)}``."""
+    from grading import solution_namespace
+
+    from cxlabs.widgets.threshold import threshold_consequences
+
+    ns = solution_namespace("lab02", world, ["setup", "keys", "pairs", "m_u"])
+    keys, review, comparisons = ns["keys"], ns["review"], ns["comparisons"]
+    weights = ns["match_weights"](comparisons, ns["M_U"])
+    chosen = ns["choose_threshold"](weights, comparisons["is_match"], 0.95)
+    above = weights >= chosen["threshold"]
+    clusters = ns["cluster"](keys["record_id"], comparisons[above])
+    first_ok = comparisons["first_name"].astype(object).map(lambda v: True if pd.isna(v) else bool(v)).astype(bool)
+    with_rule = ns["cluster"](keys["record_id"], comparisons[above & first_ok])
+    scores = pd.DataFrame({"weights alone": ns["evaluate"](clusters, review),
+                           "weights + first name must not disagree": ns["evaluate"](with_rule, review)}).T
+    low, high = float(np.floor(weights.min())), float(np.ceil(weights.max()))
+    grid = sorted({*np.arange(low, high + 0.5, 0.5).tolist(), chosen["threshold"]})
+    explorer = pd.DataFrame([threshold_consequences(comparisons, weights, t, ns["cluster"], keys["record_id"], review)
+                             for t in grid])
+    pair_weights = comparisons[["record_id_a", "record_id_b"]].assign(weight=weights.to_numpy())
+    return {
+        "keys": (keys, "1 or 2", "normalised keys (the model answers' emails and phones)"),
+        "weights": (pair_weights, "5", "match weights (the model answer's, for each candidate pair)"),
+        "chosen": (chosen, "6", "threshold (the model answer's, for precision 0.95)"),
+        "clusters": (clusters, "7", "clusters (the model answer's, at the given threshold of "
+                                    f"{chosen['threshold']:.1f} bits)"),
+        "explorer": (explorer, "7", "clusters at each threshold (the model answer's)"),
+        "scores": (scores, "7 or 9", "scores (the model answer's clusters, with and without the first-name rule)"),
+    }
+
+
+#: lab id -> (tables the given results come from, recipe)
+RECIPES: dict[str, tuple[list[str], Callable]] = {
+    "lab02": (["crm_contacts", "ecom_accounts", "loyalty_members", "support_contacts", "clerical_review"], _lab02),
+}
+
+
+def _write_item(folder: Path, name: str, value) -> dict:
+    if isinstance(value, dict):
+        (folder / f"{name}.json").write_text(json.dumps(value, indent=1, default=float) + "\n", encoding="utf-8")
+        return {"kind": "dict", "file": f"{name}.json"}
+    if isinstance(value, pd.Series):
+        frame = value.rename("value").rename_axis("index").reset_index()
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+        return {"kind": "series", "file": f"{name}.parquet", "indexed": True,
+                "index_name": value.index.name, "series_name": value.name}
+    value.to_parquet(folder / f"{name}.parquet")
+    return {"kind": "frame", "file": f"{name}.parquet"}
+
+
+def write(lab_id: str, world_folder: Path, out_root: Path = DEFAULT_ROOT) -> Path:
+    """Compute ``lab_id``'s given results on the world in ``world_folder``; write them under
+    ``out_root/seed-<seed>/<lab_id>/``. Returns that folder."""
+    import grading
+
+    tables, recipe = RECIPES[lab_id]
+    world = grading.World(world_folder, "your company's data")
+    meta = json.loads((Path(world_folder) / "world.json").read_text(encoding="utf-8"))
+    with contextlib.redirect_stdout(io.StringIO()):
+        items = recipe(world)
+    folder = Path(out_root) / f"seed-{meta['seed']}" / lab_id
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        old.unlink()
+    index = {"lab": lab_id, "seed": meta["seed"], "made_by": "python autograder/course.py given",
+             "tables": {t: meta["content_sha256"][t] for t in tables}, "items": {}}
+    for name, (value, exercise, what) in items.items():
+        index["items"][name] = {**_write_item(folder, name, value), "exercise": exercise, "what": what}
+    (folder / "given.json").write_text(json.dumps(index, indent=1) + "\n", encoding="utf-8")
+    return folder
