@@ -1,0 +1,203 @@
+"""Given results: a stuck learner goes on, and returning them scores nothing.
+
+``cxlabs.given`` only reads files that ``python autograder/course.py given`` writes
+(``autograder/given_data.py``, instructor-only) into ``datasets/given/seed-<seed>/<lab>/``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from conftest import REPO, grading_module, run_as_python
+
+from cxlabs import given
+
+LAB02 = REPO / "solutions" / "lab02" / "lab02_identity_resolution.ipynb"
+SHIPPED = REPO / "datasets" / "given" / "seed-42"
+
+
+# ---- the reader, on a made-up world and given folder (no world is built) -------------------------
+
+@pytest.fixture
+def tiny(tmp_path, monkeypatch):
+    """A world folder with only world.json, and a given folder for it with two items."""
+    world = tmp_path / "world"
+    world.mkdir()
+    (world / "world.json").write_text(json.dumps({"seed": 5, "content_sha256": {"t": "abc", "u": "def"}}))
+    root = tmp_path / "given"
+    lab = root / "seed-5" / "lab99"
+    lab.mkdir(parents=True)
+    pd.DataFrame({"index": ["a", "b"], "value": [1.0, 2.0]}).to_parquet(lab / "w.parquet", index=False)
+    (lab / "c.json").write_text(json.dumps({"threshold": 3.5}))
+    (lab / "given.json").write_text(json.dumps({"tables": {"t": "abc"}, "items": {
+        "w": {"kind": "series", "file": "w.parquet", "indexed": True, "index_name": "id",
+              "series_name": "weight", "what": "weights"},
+        "c": {"kind": "dict", "file": "c.json", "what": "threshold"}}}))
+    monkeypatch.setenv("CXLABS_DATA_DIR", str(world))
+    monkeypatch.setenv(given.ENV_DIR, str(root))
+    return world, root
+
+
+def _blank(*args):
+    raise NotImplementedError()
+
+
+def test_an_answer_that_runs_is_used_as_it_is(tiny, capsys):
+    assert given.fallback(lambda x: x * 2, 4, lab="lab99", name="c", exercise="3") == 8
+    assert capsys.readouterr().out == ""
+
+
+def test_a_blank_answer_falls_back_on_the_given_result_and_says_so(tiny, capsys):
+    assert given.fallback(_blank, 4, lab="lab99", name="c", exercise="3") == {"threshold": 3.5}
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Exercise 3 is not answered yet, so this uses the given threshold" in out
+    assert "your own answer will replace it" in out
+    series = given.load("lab99", "w")
+    assert series.to_dict() == {"a": 1.0, "b": 2.0} and series.index.name == "id" and series.name == "weight"
+
+
+def test_other_errors_are_not_hidden(tiny):
+    def broken(x):
+        raise KeyError("email")
+
+    with pytest.raises(KeyError):
+        given.fallback(broken, 1, lab="lab99", name="c", exercise="3")
+
+
+def test_no_given_result_says_what_to_run(tiny, capsys):
+    world, root = tiny
+    with pytest.raises(given.GivenMissing, match=r"course.py given lab98"):
+        given.load("lab98", "c")
+    assert given.fallback(_blank, lab="lab98", name="c", exercise="2") is None
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Exercise 2 is not answered yet: write the function above" in out and "course.py given lab98" in out
+
+
+def test_given_results_of_other_data_are_never_used(tiny):
+    world, root = tiny
+    (world / "world.json").write_text(json.dumps({"seed": 5, "content_sha256": {"t": "CHANGED"}}))
+    with pytest.raises(given.GivenMissing, match="made from other data than yours"):
+        given.load("lab99", "c")
+    (world / "world.json").write_text(json.dumps({"seed": 6, "content_sha256": {"t": "abc"}}))  # a variant
+    with pytest.raises(given.GivenMissing, match="world seed 6"):
+        given.load("lab99", "c")
+
+
+def test_per_pair_results_go_on_the_learners_pairs(capsys):
+    table = pd.DataFrame({"record_id_a": ["a", "b"], "record_id_b": ["b", "c"], "weight": [1.0, 2.0]})
+    pairs = pd.DataFrame({"record_id_a": ["b", "x"], "record_id_b": ["c", "y"]}, index=[10, 11])
+    out = given.aligned(table, pairs)
+    assert out.index.tolist() == [10, 11] and out[10] == 2.0 and pd.isna(out[11])
+    assert "1 of your 2 pairs are not among the given pairs" in " ".join(capsys.readouterr().out.split())
+
+
+# ---- the shipped files ---------------------------------------------------------------------------
+
+def test_shipped_given_results_describe_the_shared_world():
+    """They must be remade (``course.py given``) whenever the tables they come from change."""
+    manifest = json.loads((REPO / "datasets" / "MANIFEST.json").read_text())["content_sha256"]
+    for index in SHIPPED.glob("*/given.json"):
+        made = json.loads(index.read_text())
+        stale = {t for t, h in made["tables"].items() if manifest.get(t) != h}
+        assert not stale, f"{index.parent}: run `python autograder/course.py given {index.parent.name}` ({stale})"
+        for item in made["items"].values():
+            assert (index.parent / item["file"]).is_file()
+
+
+def test_the_grading_sandbox_cannot_read_given_results(tmp_path, monkeypatch):
+    """The sandbox binds the package's folder, the environment and copies of the worlds: no
+    given results (``datasets/given`` and the cache are outside all of them)."""
+    monkeypatch.syspath_prepend(str(REPO / "autograder"))
+    grading_module()
+    import sandboxed_autograde
+
+    monkeypatch.delenv(given.ENV_DIR, raising=False)
+    shared = {k: str(tmp_path / k) for k in ("world", "grading_world", "plan", "mpl")}
+    binds = [Path(b).resolve() for b in sandboxed_autograde.sandbox_binds(shared)]
+    where = given.root().resolve()
+    assert where == SHIPPED.parent.resolve()
+    assert not any(where == b or b in where.parents for b in binds), (where, binds)
+
+
+# ---- the cheat: a submission that returns the given results scores nothing ----------------------
+
+def _cheats():
+    from cxlabs import given as g
+
+    def by_position(column):
+        def answer(values, *rest):
+            found = g.load("lab02", "keys")[column]
+            return found.set_axis(values.index) if len(found) == len(values) else found
+        return answer
+
+    return {
+        "clean_email": by_position("email"),
+        "clean_phone": by_position("phone"),
+        "match_weights": lambda comparisons, m_u: g.aligned(g.load("lab02", "weights"), comparisons),
+        "choose_threshold": lambda weights, is_match, min_precision: g.load("lab02", "chosen"),
+        "cluster": lambda record_ids, matches: g.load("lab02", "clusters"),
+        "evaluate": lambda clusters, review: g.load("lab02", "scores").loc["weights alone"].to_dict(),
+    }
+
+
+def test_returning_the_given_results_scores_nothing(world42, world7, use_world):
+    use_world(world42)  # the learner's world: the given results describe it
+    grading = grading_module()
+    worlds = [grading.World(world42, "your company's data"), grading.World(world7, "a second company's data")]
+    plan = grading.build_plan("lab02", worlds)
+    cheats = _cheats()
+    cells = [cell for cell, function in plan.functions.items() if function in cheats]
+    assert len(cells) == len(cheats)
+    verdicts = grading.grade_namespace("lab02", cheats, worlds, plan, cells=cells)
+    passed = {cell: v.message for cell, v in verdicts.items() if v.passed}
+    assert not passed, f"returning the given results passed: {passed}"
+
+
+# ---- lab 02 with exercises blanked still gives its figures and explorer -------------------------
+
+def _blanked(tmp_path: Path, answers: set[str]) -> Path:
+    nb = nbformat.read(LAB02, as_version=4)
+    kept = []
+    for cell in nb.cells:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        if gid == "splink":  # Splink is slow; its fallback is the given keys, as every cell's
+            continue
+        if gid in answers:
+            cell.source = re.sub(r"### BEGIN SOLUTION.*?### END SOLUTION", "raise NotImplementedError()",
+                                 cell.source, flags=re.S)
+        if gid.endswith("_tests"):
+            continue
+        kept.append(cell)
+    nb.cells = kept
+    path = tmp_path / LAB02.name
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.parametrize("answers", [{"ex1_answer", "ex2_answer"},
+                                     {"ex1_answer", "ex5_answer", "ex6_answer", "ex7_answer", "ex9_answer"}],
+                         ids=["ex1-2 blank", "ex1-5-6-7-9 blank"])
+def test_lab02_goes_on_when_exercises_are_blank(answers, world42, tmp_path, capsys):
+    figures: list = []
+    ns = run_as_python(_blanked(tmp_path, answers), world42, figures)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Exercise 1 or 2 is not answered yet, so this uses the given normalised keys" in out
+    assert ns["keys"] is not None and ns["weights"] is not None and ns["chosen"] is not None
+    assert ns["clusters"] is not None and ns["scores"] is not None
+    drawn = {gid for gid, _ in figures}
+    assert {"ex5_look", "ex6_look", "ex7_explore"} <= drawn, drawn
+    explorer = ns["explorer"]
+    assert explorer is not None and explorer.consequences["customers"] > 0
+    if "ex7_answer" in answers:
+        assert "given clusters" in explorer._summary_text
+        explorer.slider.value = explorer.slider.max  # moving the slider still works on given clusters
+        assert explorer.consequences["pairs_merged"] < ns["chosen"]["pairs_above"]
+        for n in ("5", "6", "7", "7 or 9"):
+            assert f"Exercise {n} is not answered yet, so this uses the given" in out
+    else:
+        assert "not answered yet" not in out.split("given normalised keys", 1)[1]
