@@ -61,10 +61,20 @@ def _lab02(world) -> dict[str, tuple[object, str, str]]:
     }
 
 
-#: lab id -> (tables the given results come from, recipe)
-RECIPES: dict[str, tuple[list[str], Callable]] = {
-    "lab02": (["crm_contacts", "ecom_accounts", "loyalty_members", "support_contacts", "clerical_review"], _lab02),
-}
+def _lab05(world) -> dict[str, tuple[object, str, str]]:
+    """Lab 05: the sessions (exercise 1) and the cart rules' firings (exercise 5)."""
+    from grading import solution_namespace
+
+    ns = solution_namespace("lab05", world, ["setup"])
+    out = {"session": (ns["sessionise"](ns["web_events"]), "1", "session numbers (the model answer's)")}
+    for rule_id in ("JR-01", "JR-02"):
+        fired = ns["cart_triggers"](ns["web_events"], ns["journey_rules"], rule_id, ns["products"], ns["customers"])
+        out[f"triggers_{rule_id}"] = (fired, "5", f"firings of {rule_id} (the model answer's)")
+    return out
+
+
+#: lab id -> recipe; the given results record the hashes of the lab's tables (course.toml)
+RECIPES: dict[str, Callable] = {"lab02": _lab02, "lab05": _lab05}
 
 
 def _write_item(folder: Path, name: str, value) -> dict:
@@ -85,7 +95,9 @@ def write(lab_id: str, world_folder: Path, out_root: Path = DEFAULT_ROOT) -> Pat
     ``out_root/seed-<seed>/<lab_id>/``. Returns that folder."""
     import grading
 
-    tables, recipe = RECIPES[lab_id]
+    from cxlabs.course import lab
+
+    tables, recipe = lab(lab_id).tables, RECIPES[lab_id]
     world = grading.World(world_folder, "your company's data")
     meta = json.loads((Path(world_folder) / "world.json").read_text(encoding="utf-8"))
     with contextlib.redirect_stdout(io.StringIO()):

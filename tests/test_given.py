@@ -126,18 +126,22 @@ def test_the_grading_sandbox_cannot_read_given_results(tmp_path, monkeypatch):
 
 # ---- the cheat: a submission that returns the given results scores nothing ----------------------
 
-def _cheats():
+def _cheats(lab_id: str) -> dict:
     from cxlabs import given as g
 
-    def by_position(column):
+    def by_position(name, column=None):
         def answer(values, *rest):
-            found = g.load("lab02", "keys")[column]
+            found = g.load(lab_id, name)
+            found = found[column] if column else found
             return found.set_axis(values.index) if len(found) == len(values) else found
         return answer
 
+    if lab_id == "lab05":
+        return {"sessionise": by_position("session"),
+                "cart_triggers": lambda events, rules, rule_id, *rest: g.load("lab05", f"triggers_{rule_id}")}
     return {
-        "clean_email": by_position("email"),
-        "clean_phone": by_position("phone"),
+        "clean_email": by_position("keys", "email"),
+        "clean_phone": by_position("keys", "phone"),
         "match_weights": lambda comparisons, m_u: g.aligned(g.load("lab02", "weights"), comparisons),
         "choose_threshold": lambda weights, is_match, min_precision: g.load("lab02", "chosen"),
         "cluster": lambda record_ids, matches: g.load("lab02", "clusters"),
@@ -145,23 +149,24 @@ def _cheats():
     }
 
 
-def test_returning_the_given_results_scores_nothing(world42, world7, use_world):
+@pytest.mark.parametrize("lab_id", ["lab02", "lab05"])
+def test_returning_the_given_results_scores_nothing(lab_id, world42, world7, use_world):
     use_world(world42)  # the learner's world: the given results describe it
     grading = grading_module()
     worlds = [grading.World(world42, "your company's data"), grading.World(world7, "a second company's data")]
-    plan = grading.build_plan("lab02", worlds)
-    cheats = _cheats()
+    plan = grading.build_plan(lab_id, worlds)
+    cheats = _cheats(lab_id)
     cells = [cell for cell, function in plan.functions.items() if function in cheats]
     assert len(cells) == len(cheats)
-    verdicts = grading.grade_namespace("lab02", cheats, worlds, plan, cells=cells)
+    verdicts = grading.grade_namespace(lab_id, cheats, worlds, plan, cells=cells)
     passed = {cell: v.message for cell, v in verdicts.items() if v.passed}
     assert not passed, f"returning the given results passed: {passed}"
 
 
 # ---- lab 02 with exercises blanked still gives its figures and explorer -------------------------
 
-def _blanked(tmp_path: Path, answers: set[str]) -> Path:
-    nb = nbformat.read(LAB02, as_version=4)
+def _blanked(tmp_path: Path, answers: set[str], notebook: Path = LAB02) -> Path:
+    nb = nbformat.read(notebook, as_version=4)
     kept = []
     for cell in nb.cells:
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
@@ -174,7 +179,7 @@ def _blanked(tmp_path: Path, answers: set[str]) -> Path:
             continue
         kept.append(cell)
     nb.cells = kept
-    path = tmp_path / LAB02.name
+    path = tmp_path / notebook.name
     nbformat.write(nb, path)
     return path
 
@@ -201,3 +206,17 @@ def test_lab02_goes_on_when_exercises_are_blank(answers, world42, tmp_path, caps
             assert f"Exercise {n} is not answered yet, so this uses the given" in out
     else:
         assert "not answered yet" not in out.split("given normalised keys", 1)[1]
+
+
+def test_lab05_goes_on_when_sessions_and_triggers_are_blank(world42, tmp_path, capsys):
+    from cxlabs.course import lab
+
+    figures: list = []
+    notebook = _blanked(tmp_path, {"ex1_answer", "ex5_answer"}, REPO / "solutions" / lab("lab05").path)
+    ns = run_as_python(notebook, world42, figures)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Exercise 1 is not answered yet, so this uses the given session numbers" in out
+    assert "Exercise 5 is not answered yet, so this uses the given firings of JR-01" in out
+    assert ns["sessioned"] is not None and set(ns["triggers"]) == {"JR-01", "JR-02"}
+    assert {"ex2_look", "ex6_look"} <= {gid for gid, _ in figures}
+    assert "Needs sessionise" not in out and "Needs cart_triggers" not in out
