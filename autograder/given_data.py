@@ -73,8 +73,29 @@ def _lab05(world) -> dict[str, tuple[object, str, str]]:
     return out
 
 
+def _lab12(world) -> dict[str, tuple[object, str, str]]:
+    """Lab 12: the conversion paths (exercise 1), the touches' credit (exercise 2) and the orders'
+    economics (exercise 5)."""
+    from grading import solution_namespace
+
+    ns = solution_namespace("lab12", world, ["setup", "helpers"])
+    paths = ns["conversion_paths"](ns["touches"], ns["conversions"], ns["orders"], ns["LOOKBACK_DAYS"])
+    channel_of = paths.set_index("touch_id")["channel"]
+    credit = {rule: ns["touch_credit"](paths, rule) for rule in ns["RULES"]}
+    economics = ns["order_economics"](ns["conversions"], ns["orders"], ns["order_lines"], ns["products"],
+                                      ns["shipments"], ns["returns"], ns["tickets"], ns["unit_costs"])
+    return {
+        "paths": (paths, "1", "conversion paths (the model answer's)"),
+        "credits": (pd.DataFrame({rule: c.groupby(channel_of).sum() for rule, c in credit.items()}), "2",
+                    "credit per channel and rule (the model answer's)"),
+        "credit_last": (credit["last"], "2", "last-touch credit of each touch (the model answer's)"),
+        "credit_time_decay": (credit["time_decay"], "2", "time-decay credit of each touch (the model answer's)"),
+        "economics": (economics, "5", "economics of each converting order (the model answer's)"),
+    }
+
+
 #: lab id -> recipe; the given results record the hashes of the lab's tables (course.toml)
-RECIPES: dict[str, Callable] = {"lab02": _lab02, "lab05": _lab05}
+RECIPES: dict[str, Callable] = {"lab02": _lab02, "lab05": _lab05, "lab12": _lab12}
 
 
 def _write_item(folder: Path, name: str, value) -> dict:

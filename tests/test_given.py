@@ -136,6 +136,10 @@ def _cheats(lab_id: str) -> dict:
             return found.set_axis(values.index) if len(found) == len(values) else found
         return answer
 
+    if lab_id == "lab12":
+        return {"conversion_paths": lambda *args: g.load("lab12", "paths"),
+                "touch_credit": lambda paths, rule, *rest: g.load("lab12", f"credit_{rule}"),
+                "order_economics": lambda *args: g.load("lab12", "economics")}
     if lab_id == "lab05":
         return {"sessionise": by_position("session"),
                 "cart_triggers": lambda events, rules, rule_id, *rest: g.load("lab05", f"triggers_{rule_id}")}
@@ -149,7 +153,7 @@ def _cheats(lab_id: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("lab_id", ["lab02", "lab05"])
+@pytest.mark.parametrize("lab_id", ["lab02", "lab05", "lab12"])
 def test_returning_the_given_results_scores_nothing(lab_id, world42, world7, use_world):
     use_world(world42)  # the learner's world: the given results describe it
     grading = grading_module()
@@ -220,3 +224,17 @@ def test_lab05_goes_on_when_sessions_and_triggers_are_blank(world42, tmp_path, c
     assert ns["sessioned"] is not None and set(ns["triggers"]) == {"JR-01", "JR-02"}
     assert {"ex2_look", "ex6_look"} <= {gid for gid, _ in figures}
     assert "Needs sessionise" not in out and "Needs cart_triggers" not in out
+
+
+def test_lab12_goes_on_when_paths_credit_and_economics_are_blank(world42, tmp_path, capsys):
+    from cxlabs.course import lab
+
+    figures: list = []
+    notebook = _blanked(tmp_path, {"ex1_answer", "ex2_answer", "ex5_answer"}, REPO / "solutions" / lab("lab12").path)
+    ns = run_as_python(notebook, world42, figures)
+    out = " ".join(capsys.readouterr().out.split())
+    for n, what in (("1", "conversion paths"), ("2", "credit per channel"), ("5", "economics")):
+        assert f"Exercise {n} is not answered yet, so this uses the given {what}" in out
+    assert ns["credits"] is not None and ns["journeys"] is not None and ns["markov"] is not None
+    assert "Rule 'time_decay', sorted by credited revenue" in out
+    assert "ex7_look" in {gid for gid, _ in figures}
