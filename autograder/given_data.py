@@ -94,8 +94,20 @@ def _lab12(world) -> dict[str, tuple[object, str, str]]:
     }
 
 
+def _lab16(world) -> dict[str, tuple[object, str, str]]:
+    """Lab 16: the markets' maturity tiers (exercise 1) and the practice's effect by market (exercise 2)."""
+    from grading import solution_namespace
+
+    ns = solution_namespace("lab16", world, ["setup"])
+    return {
+        "tiers": (ns["maturity_tiers"](ns["markets"]), "1", "maturity tiers (the model answer's)"),
+        "effects": (ns["practice_effect"](ns["practice_team_months"], ns["practice_trials"]), "2",
+                    "effects by market (the model answer's)"),
+    }
+
+
 #: lab id -> recipe; the given results record the hashes of the lab's tables (course.toml)
-RECIPES: dict[str, Callable] = {"lab02": _lab02, "lab05": _lab05, "lab12": _lab12}
+RECIPES: dict[str, Callable] = {"lab02": _lab02, "lab05": _lab05, "lab12": _lab12, "lab16": _lab16}
 
 
 def _write_item(folder: Path, name: str, value) -> dict:

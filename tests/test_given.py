@@ -136,6 +136,9 @@ def _cheats(lab_id: str) -> dict:
             return found.set_axis(values.index) if len(found) == len(values) else found
         return answer
 
+    if lab_id == "lab16":
+        return {"maturity_tiers": lambda *args: g.load("lab16", "tiers"),
+                "practice_effect": lambda *args: g.load("lab16", "effects")}
     if lab_id == "lab12":
         return {"conversion_paths": lambda *args: g.load("lab12", "paths"),
                 "touch_credit": lambda paths, rule, *rest: g.load("lab12", f"credit_{rule}"),
@@ -153,7 +156,7 @@ def _cheats(lab_id: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("lab_id", ["lab02", "lab05", "lab12"])
+@pytest.mark.parametrize("lab_id", ["lab02", "lab05", "lab12", "lab16"])
 def test_returning_the_given_results_scores_nothing(lab_id, world42, world7, use_world):
     use_world(world42)  # the learner's world: the given results describe it
     grading = grading_module()
@@ -238,3 +241,15 @@ def test_lab12_goes_on_when_paths_credit_and_economics_are_blank(world42, tmp_pa
     assert ns["credits"] is not None and ns["journeys"] is not None and ns["markov"] is not None
     assert "Rule 'time_decay', sorted by credited revenue" in out
     assert "ex7_look" in {gid for gid, _ in figures}
+
+
+def test_lab16_goes_on_when_tiers_and_effects_are_blank(world42, tmp_path, capsys):
+    from cxlabs.course import lab
+
+    figures: list = []
+    notebook = _blanked(tmp_path, {"ex1_answer", "ex2_answer"}, REPO / "solutions" / lab("lab16").path)
+    ns = run_as_python(notebook, world42, figures)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Exercise 1 is not answered yet, so this uses the given maturity tiers" in out
+    assert "Exercise 2 is not answered yet, so this uses the given effects by market" in out
+    assert ns["verdicts"] is not None and "ex2_look" in {gid for gid, _ in figures}
