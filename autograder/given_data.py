@@ -106,8 +106,26 @@ def _lab16(world) -> dict[str, tuple[object, str, str]]:
     }
 
 
+def _lab13(world) -> dict[str, tuple[object, str, str]]:
+    """Lab 13: the back-test (exercise 1), the suppliers' delays of 2024 (exercise 3) and the p90
+    delivery windows of 2024 (exercise 7)."""
+    from grading import solution_namespace
+
+    ns = solution_namespace("lab13", world, ["setup", "ex1_origins"])
+    orders = ns["orders"]
+    return {
+        "results": (ns["backtest"](ns["weekly"], ns["ORIGINS"], ns["HORIZON"]), "1",
+                    "back-test forecasts (the model answer's)"),
+        "delays_2024": (ns["supplier_delays"](ns["purchase_orders"], pd.Timestamp("2024-01-01"),
+                                              pd.Timestamp("2025-01-01")), "3",
+                        "supplier delays of 2024 (the model answer's)"),
+        "window": (ns["delivery_promise"](orders[orders["ordered_at"].dt.year == 2024], ns["shipments"], 0.9), "7",
+                   "p90 delivery windows of 2024 (the model answer's)"),
+    }
+
+
 #: lab id -> recipe; the given results record the hashes of the lab's tables (course.toml)
-RECIPES: dict[str, Callable] = {"lab02": _lab02, "lab05": _lab05, "lab12": _lab12, "lab16": _lab16}
+RECIPES: dict[str, Callable] = {"lab02": _lab02, "lab05": _lab05, "lab12": _lab12, "lab13": _lab13, "lab16": _lab16}
 
 
 def _write_item(folder: Path, name: str, value) -> dict:

@@ -136,6 +136,10 @@ def _cheats(lab_id: str) -> dict:
             return found.set_axis(values.index) if len(found) == len(values) else found
         return answer
 
+    if lab_id == "lab13":
+        return {"backtest": lambda *args: g.load("lab13", "results"),
+                "supplier_delays": lambda *args: g.load("lab13", "delays_2024"),
+                "delivery_promise": lambda *args: g.load("lab13", "window")}
     if lab_id == "lab16":
         return {"maturity_tiers": lambda *args: g.load("lab16", "tiers"),
                 "practice_effect": lambda *args: g.load("lab16", "effects")}
@@ -156,7 +160,7 @@ def _cheats(lab_id: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("lab_id", ["lab02", "lab05", "lab12", "lab16"])
+@pytest.mark.parametrize("lab_id", ["lab02", "lab05", "lab12", "lab13", "lab16"])
 def test_returning_the_given_results_scores_nothing(lab_id, world42, world7, use_world):
     use_world(world42)  # the learner's world: the given results describe it
     grading = grading_module()
@@ -253,3 +257,15 @@ def test_lab16_goes_on_when_tiers_and_effects_are_blank(world42, tmp_path, capsy
     assert "Exercise 1 is not answered yet, so this uses the given maturity tiers" in out
     assert "Exercise 2 is not answered yet, so this uses the given effects by market" in out
     assert ns["verdicts"] is not None and "ex2_look" in {gid for gid, _ in figures}
+
+
+def test_lab13_goes_on_when_backtest_delays_and_windows_are_blank(world42, tmp_path, capsys):
+    from cxlabs.course import lab
+
+    figures: list = []
+    notebook = _blanked(tmp_path, {"ex1_answer", "ex3_answer", "ex7_answer"}, REPO / "solutions" / lab("lab13").path)
+    run_as_python(notebook, world42, figures)
+    out = " ".join(capsys.readouterr().out.split())
+    for n, what in (("1", "back-test"), ("3", "supplier delays"), ("7", "p90 delivery windows")):
+        assert f"Exercise {n} is not answered yet, so this uses the given {what}" in out
+    assert {"ex2_look", "ex4_look", "ex8_look"} <= {gid for gid, _ in figures}
