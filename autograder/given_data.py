@@ -124,8 +124,48 @@ def _lab13(world) -> dict[str, tuple[object, str, str]]:
     }
 
 
+def _lab04(world) -> dict[str, tuple[object, str, str]]:
+    """Lab 04: the DSARs' due dates (exercise 3)."""
+    from grading import solution_namespace
+
+    ns = solution_namespace("lab04", world, ["setup"])
+    return {"due": (ns["dsar_due_dates"](ns["dsar_requests"]), "3", "due dates (the model answer's)")}
+
+
+def _lab11(world) -> dict[str, tuple[object, str, str]]:
+    """Lab 11: the pilot's readout (exercise 3) and its CUPED readout per metric (exercise 4)."""
+    from grading import solution_namespace
+
+    ns = solution_namespace("lab11", world, ["setup", "criteria"])
+    out = {"pilot": (ns["readout"](ns["pilot_outcomes"], ns["assignments"], ns["METRICS"]), "3",
+                     "readout of the pilot (the model answer's)")}
+    for metric, pre in (("satisfaction", "pre_satisfaction"), ("cost_usd", "pre_cost_usd")):
+        out[f"cuped_{metric}"] = (_plain(ns["cuped"](ns["pilot_outcomes"], ns["assignments"], metric, pre)), "4",
+                                  f"CUPED readout of {metric} (the model answer's)")
+    return out
+
+
+def _lab14(world) -> dict[str, tuple[object, str, str]]:
+    """Lab 14: the monthly performance (exercise 3) and the selection rates by region (exercise 5)."""
+    from grading import solution_namespace
+
+    ns = solution_namespace("lab14", world, ["setup"])
+    return {"perf": (ns["monthly_performance"](ns["records"]), "3", "monthly performance (the model answer's)"),
+            "sel_region": (ns["selection_rates"](ns["records"], "region"), "5",
+                           "selection rates by region (the model answer's)")}
+
+
+def _plain(value):
+    """A dict of numbers as plain JSON-able Python (a Series or a dict of numpy numbers)."""
+    if isinstance(value, pd.Series):
+        value = value.to_dict()
+    if isinstance(value, dict):
+        return {str(k): (v.item() if hasattr(v, "item") else v) for k, v in value.items()}
+    return value
+
+
 #: lab id -> recipe; the given results record the hashes of the lab's tables (course.toml)
-RECIPES: dict[str, Callable] = {"lab02": _lab02, "lab05": _lab05, "lab12": _lab12, "lab13": _lab13, "lab16": _lab16}
+RECIPES: dict[str, Callable] = {"lab02": _lab02, "lab04": _lab04, "lab11": _lab11, "lab14": _lab14, "lab05": _lab05, "lab12": _lab12, "lab13": _lab13, "lab16": _lab16}
 
 
 def _write_item(folder: Path, name: str, value) -> dict:
