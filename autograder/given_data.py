@@ -155,6 +155,22 @@ def _lab14(world) -> dict[str, tuple[object, str, str]]:
                            "selection rates by region (the model answer's)")}
 
 
+def _lab03(world) -> dict[str, tuple[object, str, str]]:
+    """Lab 03: the profile rules' results (exercise 1), the scorecard (exercise 2) and the feeds'
+    freshness (exercise 4)."""
+    from grading import solution_namespace
+
+    ns = solution_namespace("lab03", world, ["setup", "rules"])
+    results = ns["run_rules"](ns["profiles"], ns["PROFILE_RULES"], ns["AS_OF"], ns["customers"]["customer_id"])
+    return {
+        "profile_results": (results, "1", "rule results of the profiles (the model answer's)"),
+        "card": (ns["scorecard"](ns["profiles"], results, ns["PROFILE_RULES"], ns["stewards"]), "2",
+                 "scorecard (the model answer's)"),
+        "fresh": (ns["feed_freshness"](ns["loads"], ns["sources"], ns["AS_OF"]), "4",
+                  "freshness of the feeds (the model answer's)"),
+    }
+
+
 def _plain(value):
     """A dict of numbers as plain JSON-able Python (a Series or a dict of numpy numbers)."""
     if isinstance(value, pd.Series):
@@ -165,7 +181,7 @@ def _plain(value):
 
 
 #: lab id -> recipe; the given results record the hashes of the lab's tables (course.toml)
-RECIPES: dict[str, Callable] = {"lab02": _lab02, "lab04": _lab04, "lab11": _lab11, "lab14": _lab14, "lab05": _lab05, "lab12": _lab12, "lab13": _lab13, "lab16": _lab16}
+RECIPES: dict[str, Callable] = {"lab02": _lab02, "lab03": _lab03, "lab04": _lab04, "lab11": _lab11, "lab14": _lab14, "lab05": _lab05, "lab12": _lab12, "lab13": _lab13, "lab16": _lab16}
 
 
 def _write_item(folder: Path, name: str, value) -> dict:

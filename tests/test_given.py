@@ -136,6 +136,10 @@ def _cheats(lab_id: str) -> dict:
             return found.set_axis(values.index) if len(found) == len(values) else found
         return answer
 
+    if lab_id == "lab03":
+        return {"run_rules": lambda *args: g.load("lab03", "profile_results"),
+                "scorecard": lambda *args: g.load("lab03", "card"),
+                "feed_freshness": lambda *args: g.load("lab03", "fresh")}
     if lab_id == "lab04":
         return {"dsar_due_dates": lambda *args: g.load("lab04", "due")}
     if lab_id == "lab11":
@@ -168,7 +172,7 @@ def _cheats(lab_id: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("lab_id", ["lab02", "lab04", "lab05", "lab11", "lab12", "lab13", "lab14", "lab16"])
+@pytest.mark.parametrize("lab_id", ["lab02", "lab03", "lab04", "lab05", "lab11", "lab12", "lab13", "lab14", "lab16"])
 def test_returning_the_given_results_scores_nothing(lab_id, world42, world7, use_world):
     use_world(world42)  # the learner's world: the given results describe it
     grading = grading_module()
@@ -280,6 +284,8 @@ def test_lab13_goes_on_when_backtest_delays_and_windows_are_blank(world42, tmp_p
 
 
 @pytest.mark.parametrize(("lab_id", "answers", "notes", "figures_drawn"), [
+    ("lab03", {"ex1_answer", "ex2_answer", "ex4_answer"},
+     [("1", "rule results"), ("2", "scorecard"), ("4", "freshness")], {"ex2_look"}),
     ("lab04", {"ex3_answer"}, [("3", "due dates")], {"ex4_look"}),
     ("lab11", {"ex3_answer", "ex4_answer"}, [("3", "readout of the pilot"), ("4", "CUPED readout")], {"ex3_look"}),
     ("lab14", {"ex3_answer", "ex5_answer"}, [("3", "monthly performance"), ("5", "selection rates")],
