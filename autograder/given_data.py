@@ -171,6 +171,23 @@ def _lab03(world) -> dict[str, tuple[object, str, str]]:
     }
 
 
+def _lab15(world) -> dict[str, tuple[object, str, str]]:
+    """Lab 15, for the decision log: sign-off breaches (exercise 2), the rules' replay (exercise 3),
+    rework cost (exercise 4) and the root-cause mix (exercise 5)."""
+    from grading import solution_namespace
+
+    ns = solution_namespace("lab15", world, ["setup"])
+    return {
+        "breaches": (ns["signoff_breaches"](ns["change_requests"], ns["change_signoffs"]), "2",
+                     "sign-off breaches (the model answer's)"),
+        "replay": (ns["rollback_replay"](ns["change_requests"], ns["kpi_daily"], ns["control_rules"],
+                                         ["rule1", "rule2"], 14), "3",
+                   "replay of rules 1 and 2 (the model answer's control_rules)"),
+        "cost": (ns["rework_cost"](ns["rework_log"], ns["team_loaded_rates"]), "4", "rework cost (the model answer's)"),
+        "mix": (ns["root_cause_mix"](ns["postmortems"]), "5", "root-cause mix (the model answer's)"),
+    }
+
+
 def _plain(value):
     """A dict of numbers as plain JSON-able Python (a Series or a dict of numpy numbers)."""
     if isinstance(value, pd.Series):
@@ -181,7 +198,7 @@ def _plain(value):
 
 
 #: lab id -> recipe; the given results record the hashes of the lab's tables (course.toml)
-RECIPES: dict[str, Callable] = {"lab02": _lab02, "lab03": _lab03, "lab04": _lab04, "lab11": _lab11, "lab14": _lab14, "lab05": _lab05, "lab12": _lab12, "lab13": _lab13, "lab16": _lab16}
+RECIPES: dict[str, Callable] = {"lab02": _lab02, "lab03": _lab03, "lab04": _lab04, "lab11": _lab11, "lab14": _lab14, "lab15": _lab15, "lab05": _lab05, "lab12": _lab12, "lab13": _lab13, "lab16": _lab16}
 
 
 def _write_item(folder: Path, name: str, value) -> dict:

@@ -148,6 +148,10 @@ def _cheats(lab_id: str) -> dict:
     if lab_id == "lab14":
         return {"monthly_performance": lambda *args: g.load("lab14", "perf"),
                 "selection_rates": lambda records, by, *rest: g.load("lab14", f"sel_{by}")}
+    if lab_id == "lab15":
+        return {"signoff_breaches": lambda *args: g.load("lab15", "breaches"),
+                "rework_cost": lambda *args: g.load("lab15", "cost"),
+                "root_cause_mix": lambda *args: g.load("lab15", "mix")}
     if lab_id == "lab13":
         return {"backtest": lambda *args: g.load("lab13", "results"),
                 "supplier_delays": lambda *args: g.load("lab13", "delays_2024"),
@@ -172,7 +176,7 @@ def _cheats(lab_id: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("lab_id", ["lab02", "lab03", "lab04", "lab05", "lab11", "lab12", "lab13", "lab14", "lab16"])
+@pytest.mark.parametrize("lab_id", ["lab02", "lab03", "lab04", "lab05", "lab11", "lab12", "lab13", "lab14", "lab15", "lab16"])
 def test_returning_the_given_results_scores_nothing(lab_id, world42, world7, use_world):
     use_world(world42)  # the learner's world: the given results describe it
     grading = grading_module()
@@ -290,6 +294,8 @@ def test_lab13_goes_on_when_backtest_delays_and_windows_are_blank(world42, tmp_p
     ("lab11", {"ex3_answer", "ex4_answer"}, [("3", "readout of the pilot"), ("4", "CUPED readout")], {"ex3_look"}),
     ("lab14", {"ex3_answer", "ex5_answer"}, [("3", "monthly performance"), ("5", "selection rates")],
      {"ex4_look", "ex6_look"}),
+    ("lab15", {"ex2_answer", "ex3_answer", "ex4_answer", "ex5_answer"},
+     [("2", "sign-off breaches"), ("3", "replay"), ("4", "rework cost"), ("5", "root-cause mix")], set()),
 ])
 def test_a_lab_goes_on_when_an_earlier_exercise_is_blank(lab_id, answers, notes, figures_drawn, world42,
                                                         tmp_path, capsys):
@@ -303,3 +309,5 @@ def test_a_lab_goes_on_when_an_earlier_exercise_is_blank(lab_id, answers, notes,
     assert figures_drawn <= {gid for gid, _ in figures}
     if lab_id == "lab11":
         assert "With CUPED:" in out
+    if lab_id == "lab15":
+        assert "changes rolled back by hand would have gone a median" in out, "the decision log is written"
