@@ -188,6 +188,18 @@ def _lab15(world) -> dict[str, tuple[object, str, str]]:
     }
 
 
+def _lab10(world) -> dict[str, tuple[object, str, str]]:
+    """Lab 10: the eligibility engine's verdicts (exercise 2) and the two-model uplift (exercise 5)."""
+    from grading import solution_namespace
+
+    ns = solution_namespace("lab10", world, ["setup", "ex2_given", "ex5_given"])
+    engine = ns["eligibility"](ns["context"], ns["daily_stock"], ns["quality_holds"], ns["regional_rules"],
+                               ns["offer_contacts"], ns["contact_policies"])
+    return {"engine": (engine, "2", "eligibility verdicts (the model answer's)"),
+            "uplift": (ns["two_model_uplift"](ns["holdout"], ns["UPLIFT_FEATURES"]), "5",
+                       "uplift per customer (the model answer's)")}
+
+
 def _plain(value):
     """A dict of numbers as plain JSON-able Python (a Series or a dict of numpy numbers)."""
     if isinstance(value, pd.Series):
@@ -198,7 +210,7 @@ def _plain(value):
 
 
 #: lab id -> recipe; the given results record the hashes of the lab's tables (course.toml)
-RECIPES: dict[str, Callable] = {"lab02": _lab02, "lab03": _lab03, "lab04": _lab04, "lab11": _lab11, "lab14": _lab14, "lab15": _lab15, "lab05": _lab05, "lab12": _lab12, "lab13": _lab13, "lab16": _lab16}
+RECIPES: dict[str, Callable] = {"lab02": _lab02, "lab03": _lab03, "lab04": _lab04, "lab10": _lab10, "lab11": _lab11, "lab14": _lab14, "lab15": _lab15, "lab05": _lab05, "lab12": _lab12, "lab13": _lab13, "lab16": _lab16}
 
 
 def _write_item(folder: Path, name: str, value) -> dict:

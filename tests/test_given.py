@@ -142,6 +142,9 @@ def _cheats(lab_id: str) -> dict:
                 "feed_freshness": lambda *args: g.load("lab03", "fresh")}
     if lab_id == "lab04":
         return {"dsar_due_dates": lambda *args: g.load("lab04", "due")}
+    if lab_id == "lab10":
+        return {"eligibility": lambda *args: g.load("lab10", "engine"),
+                "two_model_uplift": lambda *args: g.load("lab10", "uplift")}
     if lab_id == "lab11":
         return {"readout": lambda *args: g.load("lab11", "pilot"),
                 "cuped": lambda outcomes, assignments, metric, *rest: g.load("lab11", f"cuped_{metric}")}
@@ -176,7 +179,7 @@ def _cheats(lab_id: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("lab_id", ["lab02", "lab03", "lab04", "lab05", "lab11", "lab12", "lab13", "lab14", "lab15", "lab16"])
+@pytest.mark.parametrize("lab_id", ["lab02", "lab03", "lab04", "lab05", "lab10", "lab11", "lab12", "lab13", "lab14", "lab15", "lab16"])
 def test_returning_the_given_results_scores_nothing(lab_id, world42, world7, use_world):
     use_world(world42)  # the learner's world: the given results describe it
     grading = grading_module()
@@ -291,6 +294,8 @@ def test_lab13_goes_on_when_backtest_delays_and_windows_are_blank(world42, tmp_p
     ("lab03", {"ex1_answer", "ex2_answer", "ex4_answer"},
      [("1", "rule results"), ("2", "scorecard"), ("4", "freshness")], {"ex2_look"}),
     ("lab04", {"ex3_answer"}, [("3", "due dates")], {"ex4_look"}),
+    ("lab10", {"ex2_answer", "ex5_answer"}, [("2", "eligibility verdicts"), ("5", "uplift")],
+     {"ex2_look", "ex6_look", "ex7_look"}),
     ("lab11", {"ex3_answer", "ex4_answer"}, [("3", "readout of the pilot"), ("4", "CUPED readout")], {"ex3_look"}),
     ("lab14", {"ex3_answer", "ex5_answer"}, [("3", "monthly performance"), ("5", "selection rates")],
      {"ex4_look", "ex6_look"}),
@@ -307,6 +312,9 @@ def test_a_lab_goes_on_when_an_earlier_exercise_is_blank(lab_id, answers, notes,
     for n, what in notes:
         assert f"Exercise {n} is not answered yet, so this uses the given {what}" in out
     assert figures_drawn <= {gid for gid, _ in figures}
+    if lab_id == "lab10":
+        return {"eligibility": lambda *args: g.load("lab10", "engine"),
+                "two_model_uplift": lambda *args: g.load("lab10", "uplift")}
     if lab_id == "lab11":
         assert "With CUPED:" in out
     if lab_id == "lab15":
