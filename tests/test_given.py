@@ -312,9 +312,6 @@ def test_a_lab_goes_on_when_an_earlier_exercise_is_blank(lab_id, answers, notes,
     for n, what in notes:
         assert f"Exercise {n} is not answered yet, so this uses the given {what}" in out
     assert figures_drawn <= {gid for gid, _ in figures}
-    if lab_id == "lab10":
-        return {"eligibility": lambda *args: g.load("lab10", "engine"),
-                "two_model_uplift": lambda *args: g.load("lab10", "uplift")}
     if lab_id == "lab11":
         assert "With CUPED:" in out
     if lab_id == "lab15":
