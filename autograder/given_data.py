@@ -11,6 +11,30 @@ The files describe one world. Grading runs the learner's functions on a second w
 has seen and on hand-made records, so returning them scores nothing
 (``tests/test_given.py`` proves it); the grading sandbox cannot read them either (it binds
 ``src/`` and copies of the worlds, not ``datasets/``).
+
+Which later parts need an earlier result (survey of solutions/, labs 01-16), and what is given:
+
+- lab02: keys (ex1-2) -> every later cell; weights (ex5), threshold (ex6), clusters (ex7) ->
+  explorer, golden records, scores (ex7/9) -> Splink part. All given; Splink's own scores need
+  the learner's evaluate (they are computed in the cell, not given).
+- lab03: rule results (ex1) -> scorecard (ex2) -> steward summary (ex3); freshness (ex4) -> quarantine (ex5).
+- lab04: due dates (ex3) -> SLA compliance (ex4).
+- lab05: sessions (ex1) -> exercises 2-4; cart firings (ex5) -> replay (ex6) and the gate explorer.
+- lab10: eligibility (ex2) -> targeting (ex7); uplift (ex5) -> Qini curve (ex6) and the targeting explorer.
+- lab11: readout (ex3) and CUPED (ex4) -> pilot decision (ex8).
+- lab12: paths (ex1) -> credit (ex2), Markov (ex3), Shapley (ex4); credit (ex2) and economics (ex5) -> ROI (ex6),
+  scorecard (ex7).
+- lab13: back-test (ex1) -> error (ex2); delays (ex3) -> safety stock (ex4); windows (ex7) -> accuracy (ex8).
+- lab14: performance (ex3) -> retraining month (ex4); selection rates (ex5) -> error rates (ex6).
+- lab15: breaches, replay, cost, root-cause mix (ex2-5) -> the decision log.
+- lab16: tiers (ex1) -> effects (ex2) -> trial verdicts (ex3).
+
+Not given (yet): explorers that take the learner's function itself and recompute on every move
+(lab01 maturity, lab05 gates, lab06 staffing, lab08 intervention, lab09 CLV, lab12 attribution,
+lab14 drift, lab15 rollback: a given mode needs a table of their results, as lab02's threshold
+explorer has); lab06 (ex2 and ex5 look cells call service_level and erlang_c), lab08 (window
+counts feed later looks), lab09 (clv and value_inputs in a loop); lab07 already counts the
+tagged comments when exercise 4 is blank.
 """
 
 from __future__ import annotations
