@@ -29,12 +29,13 @@ Which later parts need an earlier result (survey of solutions/, labs 01-16), and
 - lab15: breaches, replay, cost, root-cause mix (ex2-5) -> the decision log.
 - lab16: tiers (ex1) -> effects (ex2) -> trial verdicts (ex3).
 
-Not given (yet): explorers that take the learner's function itself and recompute on every move
-(lab01 maturity, lab05 gates, lab06 staffing, lab08 intervention, lab09 CLV, lab12 attribution,
-lab14 drift, lab15 rollback: a given mode needs a table of their results, as lab02's threshold
-explorer has); lab06 (ex2 and ex5 look cells call service_level and erlang_c), lab08 (window
-counts feed later looks), lab09 (clv and value_inputs in a loop); lab07 already counts the
-tagged comments when exercise 4 is blank.
+Not given (yet): explorers that call an earlier exercise's function on every move wait for it
+(lab12's attribution explorer: conversion_paths and touch_credit; lab09's value explorer: clv
+and value_inputs); a given mode needs a table of their results, as lab02's threshold explorer
+has. The other explorers use only the exercise they follow. lab06 (the ex2 and ex5 look cells
+call service_level and erlang_c), lab08 (window counts feed later looks) and lab09 (clv and
+value_inputs in a loop) have no given results yet; lab07 already counts the tagged comments
+when exercise 4 is blank.
 """
 
 from __future__ import annotations
