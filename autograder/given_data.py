@@ -225,6 +225,16 @@ def _lab10(world) -> dict[str, tuple[object, str, str]]:
                        "uplift per customer (the model answer's)")}
 
 
+def _lab08(world) -> dict[str, tuple[object, str, str]]:
+    """Lab 08: the renewals' features (exercise 1, through the notebook's build_features) and the
+    time split (exercise 2)."""
+    from grading import solution_namespace
+
+    ns = solution_namespace("lab08", world, ["setup", "signals", "ex1_look"])
+    return {"features": (ns["features"], "1", "features of every renewal (the model answer's window counts)"),
+            "parts": (ns["time_split"](ns["renewals"], ns["SPLIT_DAY"]), "2", "time split (the model answer's)")}
+
+
 def _plain(value):
     """A dict of numbers as plain JSON-able Python (a Series or a dict of numpy numbers)."""
     if isinstance(value, pd.Series):
@@ -235,7 +245,7 @@ def _plain(value):
 
 
 #: lab id -> recipe; the given results record the hashes of the lab's tables (course.toml)
-RECIPES: dict[str, Callable] = {"lab02": _lab02, "lab03": _lab03, "lab04": _lab04, "lab10": _lab10, "lab11": _lab11, "lab14": _lab14, "lab15": _lab15, "lab05": _lab05, "lab12": _lab12, "lab13": _lab13, "lab16": _lab16}
+RECIPES: dict[str, Callable] = {"lab02": _lab02, "lab03": _lab03, "lab04": _lab04, "lab08": _lab08, "lab10": _lab10, "lab11": _lab11, "lab14": _lab14, "lab15": _lab15, "lab05": _lab05, "lab12": _lab12, "lab13": _lab13, "lab16": _lab16}
 
 
 def _write_item(folder: Path, name: str, value) -> dict:

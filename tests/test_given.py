@@ -142,6 +142,8 @@ def _cheats(lab_id: str) -> dict:
                 "feed_freshness": lambda *args: g.load("lab03", "fresh")}
     if lab_id == "lab04":
         return {"dsar_due_dates": lambda *args: g.load("lab04", "due")}
+    if lab_id == "lab08":
+        return {"time_split": by_position("parts")}
     if lab_id == "lab10":
         return {"eligibility": lambda *args: g.load("lab10", "engine"),
                 "two_model_uplift": lambda *args: g.load("lab10", "uplift")}
@@ -179,7 +181,7 @@ def _cheats(lab_id: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("lab_id", ["lab02", "lab03", "lab04", "lab05", "lab10", "lab11", "lab12", "lab13", "lab14", "lab15", "lab16"])
+@pytest.mark.parametrize("lab_id", ["lab02", "lab03", "lab04", "lab05", "lab08", "lab10", "lab11", "lab12", "lab13", "lab14", "lab15", "lab16"])
 def test_returning_the_given_results_scores_nothing(lab_id, world42, world7, use_world):
     use_world(world42)  # the learner's world: the given results describe it
     grading = grading_module()
@@ -294,6 +296,8 @@ def test_lab13_goes_on_when_backtest_delays_and_windows_are_blank(world42, tmp_p
     ("lab03", {"ex1_answer", "ex2_answer", "ex4_answer"},
      [("1", "rule results"), ("2", "scorecard"), ("4", "freshness")], {"ex2_look"}),
     ("lab04", {"ex3_answer"}, [("3", "due dates")], {"ex4_look"}),
+    ("lab08", {"ex1_answer", "ex2_answer"}, [("1", "features"), ("2", "time split")],
+     {"calib_look", "ex3_look", "ex5_look"}),
     ("lab10", {"ex2_answer", "ex5_answer"}, [("2", "eligibility verdicts"), ("5", "uplift")],
      {"ex2_look", "ex6_look", "ex7_look"}),
     ("lab11", {"ex3_answer", "ex4_answer"}, [("3", "readout of the pilot"), ("4", "CUPED readout")], {"ex3_look"}),
