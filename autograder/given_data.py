@@ -20,6 +20,8 @@ Which later parts need an earlier result (survey of solutions/, labs 01-16), and
 - lab03: rule results (ex1) -> scorecard (ex2) -> steward summary (ex3); freshness (ex4) -> quarantine (ex5).
 - lab04: due dates (ex3) -> SLA compliance (ex4).
 - lab05: sessions (ex1) -> exercises 2-4; cart firings (ex5) -> replay (ex6) and the gate explorer.
+- lab08: features (ex1) and time split (ex2) -> the models and every later look; the teams'
+  flags count with window_counts itself and wait for it.
 - lab10: eligibility (ex2) -> targeting (ex7); uplift (ex5) -> Qini curve (ex6) and the targeting explorer.
 - lab11: readout (ex3) and CUPED (ex4) -> pilot decision (ex8).
 - lab12: paths (ex1) -> credit (ex2), Markov (ex3), Shapley (ex4); credit (ex2) and economics (ex5) -> ROI (ex6),
@@ -33,8 +35,8 @@ Not given (yet): explorers that call an earlier exercise's function on every mov
 (lab12's attribution explorer: conversion_paths and touch_credit; lab09's value explorer: clv
 and value_inputs); a given mode needs a table of their results, as lab02's threshold explorer
 has. The other explorers use only the exercise they follow. lab06 (the ex2 and ex5 look cells
-call service_level and erlang_c), lab08 (window counts feed later looks) and lab09 (clv and
-value_inputs in a loop) have no given results yet; lab07 already counts the tagged comments
+call service_level and erlang_c) and lab09 (clv and value_inputs in a loop) have no given
+results yet; lab07 already counts the tagged comments
 when exercise 4 is blank.
 """
 
