@@ -320,3 +320,26 @@ def test_a_lab_goes_on_when_an_earlier_exercise_is_blank(lab_id, answers, notes,
         assert "With CUPED:" in out
     if lab_id == "lab15":
         assert "changes rolled back by hand would have gone a median" in out, "the decision log is written"
+
+
+def test_the_threshold_explorer_moves_over_given_clusters(tiny, capsys):
+    """With cluster blank, the explorer reads the customers at each threshold from the given table."""
+    from cxlabs.widgets import threshold_explorer
+
+    world, root = tiny
+    lab = root / "seed-5" / "lab02"
+    lab.mkdir(parents=True)
+    pd.DataFrame({"threshold": [0.0, 10.0, 18.0], "customers": [1, 2, 3], "largest": [4, 2, 2],
+                  "over_merged": [1, 0, 0], "split": [0, 0, 1]}).to_parquet(lab / "explorer.parquet")
+    (lab / "given.json").write_text(json.dumps({"tables": {}, "items": {"explorer": {
+        "kind": "frame", "file": "explorer.parquet", "what": "clusters at each threshold"}}}))
+    comparisons = pd.DataFrame({"record_id_a": ["a", "b", "c"], "record_id_b": ["b", "c", "d"],
+                                "is_match": pd.array([True, False, True], dtype="boolean")})
+    review = pd.DataFrame({"record_id": list("abcd"), "person": [1, 1, 2, 2]})
+    explorer = threshold_explorer(comparisons, pd.Series([20.0, 8.0, 15.0]), _blank, pd.Series(list("abcd")),
+                                  review, start=12.0)
+    assert "Exercise 7 is not answered yet, so this uses the given clusters" in " ".join(capsys.readouterr().out.split())
+    assert explorer.consequences["customers"] == 2 and explorer.consequences["pairs_merged"] == 2
+    assert "given clusters at 10.0 bits" in explorer._summary_text
+    explorer.slider.value = 19.0
+    assert explorer.consequences["customers"] == 3 and explorer.consequences["split"] == 1
