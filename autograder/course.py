@@ -14,6 +14,9 @@
                                                     scratch course; prints where each file went
     python autograder/course.py memo-figures LAB [--student ID ...] [--out FILE]
                                                     a page of each learner's reference figures for the memo
+    python autograder/course.py given [LAB ...] [--student ID ...] [--out DIR]
+                                                    the given results a stuck learner's later cells use
+                                                    (datasets/given/; see autograder/given_data.py)
 
 Every nbgrader call runs from ``autograder/`` so ``autograder/nbgrader_config.py`` applies.
 """
@@ -687,6 +690,28 @@ def readme(check: bool = False) -> int:
     return 0
 
 
+def given(ids: list[str] | None = None, students: list[str] | None = None,
+          out: str | Path | None = None, log=print) -> list[Path]:
+    """Write the given results of ``ids`` (default: every lab with a recipe) for the shared world,
+    or for each of ``students``' own worlds; see ``autograder/given_data.py``."""
+    _grading()
+    import given_data
+
+    from cxlabs.loading import _default_dir, ensure_world
+
+    worlds = ([_grading().learner_world(s)[0] for s in students] if students
+              else [ensure_world(Path(os.environ.get("CXLABS_DATA_DIR") or _default_dir()))])
+    written = []
+    for world in worlds:
+        for lab_id in ids or list(given_data.RECIPES):
+            if lab_id not in given_data.RECIPES:
+                raise SystemExit(f"{lab_id} has no given results (labs with some: {', '.join(given_data.RECIPES)})")
+            folder = given_data.write(lab_id, world, Path(out) if out else given_data.DEFAULT_ROOT)
+            log(f"given results of {lab_id} for the world in {world}: {folder}")
+            written.append(folder)
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -711,6 +736,11 @@ def main(argv: list[str] | None = None) -> int:
     d = sub.add_parser("demo", help="rehearse the whole cycle for one lab in a scratch course")
     d.add_argument("lab", help="lab id, e.g. lab00")
     d.add_argument("--dir", default=None, help="an empty folder for the rehearsal (default: a new temporary one)")
+    g = sub.add_parser("given", help="the given results later parts fall back on (autograder/given_data.py)")
+    g.add_argument("labs", nargs="*", help="lab ids (default: every lab with a recipe)")
+    g.add_argument("--student", action="append", dest="students",
+                   help="for this learner's own world (variants on; repeatable); default: the shared world")
+    g.add_argument("--out", default=None, help="folder (default datasets/given; learners read $CXLABS_GIVEN_DIR)")
     args = parser.parse_args(argv)
     root = Path(os.environ.get("CXLABS_COURSE_ROOT", REPO)).resolve()  # as nbgrader_config.py
     if args.command == "release":
@@ -739,6 +769,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(rows)} learners' worlds in {_grading().worlds_dir()}")
     elif args.command == "demo":
         demo(args.lab, Path(args.dir) if args.dir else None)
+    elif args.command == "given":
+        given(args.labs, args.students, args.out)
     elif args.command == "memo-figures":
         path = memo_page(root, args.lab, args.students, args.out)
         print(f"memo figures of {args.lab} written to {path}")

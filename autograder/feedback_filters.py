@@ -170,6 +170,13 @@ class AltText(Preprocessor):
 
     enabled = Bool(True).tag(config=True)
 
+    def preprocess(self, nb, resources):
+        """Also drop the saved widget state: with it, nbconvert draws each explorer as a live
+        widget (scripts from a CDN, nothing without a kernel) instead of its static picture
+        and summary, which the explorer leaves in the same output (``image/png``, ``text/plain``)."""
+        nb.metadata.pop("widgets", None)
+        return super().preprocess(nb, resources)
+
     def preprocess_cell(self, cell, resources, cell_index):
         if cell.cell_type != "code":
             return cell, resources

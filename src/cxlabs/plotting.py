@@ -38,6 +38,52 @@ def use_course_style() -> None:
     })
     global _STYLE_APPLIED
     _STYLE_APPLIED = True
+    _install_alt_text()
+
+
+#: MIME type of each inline figure format (``InlineBackend.figure_formats``).
+_FIGURE_MIMES = {"png": "image/png", "retina": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+                 "svg": "image/svg+xml"}
+
+
+def _figure_bundle(fig):
+    """The extra display data of a described figure: its description as the image's ``alt``
+    metadata and as its plain-text form (in place of ``<Figure size 800x450 with 1 Axes>``).
+
+    nbconvert's HTML (the classic template, which nbgrader's feedback page extends) writes the
+    ``alt`` metadata into the ``<img>`` tag, and the saved notebook keeps it; JupyterLab 4 draws
+    an image output without reading it (its ``renderImage`` sets only the source, size and
+    background), so there the description is the "Figure: ..." line printed with the chart.
+    """
+    text = getattr(fig, "cxlabs_description", "")
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        from matplotlib_inline.backend_inline import InlineBackend
+
+        formats = InlineBackend.instance().figure_formats
+    except Exception:  # noqa: BLE001 - not in a kernel with the inline backend
+        formats = {"png"}
+    mimes = {_FIGURE_MIMES[f] for f in formats if f in _FIGURE_MIMES} or {"image/png"}
+    return {"text/plain": f"Figure: {text}"}, {mime: {"alt": text} for mime in sorted(mimes)}
+
+
+def _install_alt_text() -> None:
+    """In IPython, show every described figure with its description as alt text (see
+    :func:`_figure_bundle`); elsewhere nothing."""
+    try:
+        from IPython import get_ipython
+        from matplotlib.figure import Figure
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    from cxlabs.widgets.explorer import _bundle_with_alt, _Explorer
+
+    bundles = shell.display_formatter.mimebundle_formatter
+    bundles.for_type(Figure, _figure_bundle)
+    bundles.for_type(_Explorer, _bundle_with_alt)  # an explorer's static picture, for saved notebooks
 
 
 def style_applied() -> bool:
@@ -49,8 +95,11 @@ def describe(ax, text: str) -> None:
     """Attach a one-line text description to a figure and print it ("Figure: ...").
 
     In a notebook the line appears just above the chart (the inline backend shows a figure
-    when the cell ends); in an explorer widget, under it. Feedback pages use it as the image's
-    alt text (``autograder/feedback_filters.AltText``).
+    when the cell ends); in an explorer widget, under it. In IPython the description is also
+    the image's ``alt`` metadata and its plain-text form (:func:`_figure_bundle`), so a saved
+    notebook, nbconvert's HTML and the feedback page (``autograder/feedback_filters.AltText``
+    for what was saved without it) give it as the image's alt text. JupyterLab does not read
+    that metadata: there the printed line is the description.
 
     The description is stored on the figure (``fig.cxlabs_description``) so tests can check
     that every figure has one.

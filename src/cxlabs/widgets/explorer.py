@@ -78,3 +78,13 @@ class _Explorer:
         if self._png:
             data["image/png"] = base64.b64encode(self._png).decode("ascii")
         return data
+
+
+def _bundle_with_alt(explorer: _Explorer):
+    """An explorer's display data with its static picture's ``alt`` metadata: the figure's
+    description (registered for IPython's display by ``cxlabs.plotting``)."""
+    data = explorer._repr_mimebundle_()
+    description = getattr(explorer.figure, "cxlabs_description", "") or ""
+    if "image/png" in data and description:
+        return data, {"image/png": {"alt": description}}
+    return data
