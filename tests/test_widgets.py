@@ -207,8 +207,12 @@ def test_threshold_explorer_moves_with_its_slider():
     assert "application/vnd.jupyter.widget-view+json" in explorer._repr_mimebundle_()
 
 
-def test_threshold_explorer_waits_for_an_unanswered_exercise(capsys):
+def test_threshold_explorer_waits_for_an_unanswered_exercise(capsys, monkeypatch, tmp_path):
     from cxlabs.widgets import threshold_explorer
+
+    # no given results here (with them, the explorer shows the course's given clusters instead:
+    # tests/test_given.py), and these made-up records are not the company's anyway
+    monkeypatch.setenv("CXLABS_GIVEN_DIR", str(tmp_path))
 
     def blank(record_ids, matches):
         raise NotImplementedError()
