@@ -58,18 +58,13 @@ DEFAULT_ROOT = REPO / "datasets" / "given"
 
 def _lab02(world) -> dict[str, tuple[object, str, str]]:
     """Lab 02: ``{name: (value, exercise, what)}``."""
-    from grading import solution_namespace
+    from grading import grader_module
 
     from cxlabs.widgets.threshold import threshold_consequences
 
-    ns = solution_namespace("lab02", world, ["setup", "keys", "pairs", "m_u"])
-    keys, review, comparisons = ns["keys"], ns["review"], ns["comparisons"]
-    weights = ns["match_weights"](comparisons, ns["M_U"])
-    chosen = ns["choose_threshold"](weights, comparisons["is_match"], 0.95)
-    above = weights >= chosen["threshold"]
-    clusters = ns["cluster"](keys["record_id"], comparisons[above])
-    first_ok = comparisons["first_name"].astype(object).map(lambda v: True if pd.isna(v) else bool(v)).astype(bool)
-    with_rule = ns["cluster"](keys["record_id"], comparisons[above & first_ok])
+    run = grader_module("lab02").model_pipeline(world)
+    ns, keys, review, comparisons = run["ns"], run["keys"], run["review"], run["comparisons"]
+    weights, chosen, clusters, with_rule = run["weights"], run["chosen"], run["alone"], run["ruled"]
     scores = pd.DataFrame({"weights alone": ns["evaluate"](clusters, review),
                            "weights + first name must not disagree": ns["evaluate"](with_rule, review)}).T
     low, high = float(np.floor(weights.min())), float(np.ceil(weights.max()))

@@ -682,24 +682,34 @@ def _evaluate_fixed():
 
 # ---- memo figures (for the person grading the memo, never for the learner) ----------------------
 
+def model_pipeline(world) -> dict:
+    """The lab's own pipeline on ``world``, as the model answer runs it: the solution notebook's
+    standardisation, blocks and m/u, weights, the threshold for a precision of 0.95, and the
+    clusters with and without the first-name rule. For the memo figures and the given results
+    (``autograder/given_data.py``)."""
+    from grading import solution_namespace
+
+    ns = solution_namespace("lab02", world, ["setup", "keys", "pairs", "m_u"])
+    keys, comparisons = ns["keys"], ns["comparisons"]
+    weights = ns["match_weights"](comparisons, ns["M_U"])
+    chosen = ns["choose_threshold"](weights, comparisons["is_match"], 0.95)
+    above = weights >= chosen["threshold"]
+    first_ok = comparisons["first_name"].astype(object).map(lambda v: True if pd.isna(v) else bool(v)).astype(bool)
+    return {"ns": ns, "keys": keys, "review": ns["review"], "comparisons": comparisons, "weights": weights,
+            "chosen": chosen, "alone": ns["cluster"](keys["record_id"], comparisons[above]),
+            "ruled": ns["cluster"](keys["record_id"], comparisons[above & first_ok])}
+
+
 def MEMO_FIGURES(world) -> dict:
     """The figures the memo rubric quotes (blocking recall, precision and recall at the threshold,
     pairwise and B-cubed scores, over-merged clusters), from the lab's own pipeline: the solution
     notebook's standardisation, blocks, m/u and functions run on this world, threshold for a
     precision of 0.95 as in the notebook, with and without the first-name rule."""
-    from grading import solution_namespace
-
-    ns = solution_namespace("lab02", world, ["setup", "keys", "pairs", "m_u"])
-    keys, review, comparisons = ns["keys"], ns["review"], ns["comparisons"]
+    run = model_pipeline(world)
+    ns, keys, review, chosen, alone, ruled = (run[k] for k in ("ns", "keys", "review", "chosen", "alone", "ruled"))
     n = len(keys)
     ours = ns["blocking_recall"](ns["pairs"], review)
     email = ns["blocking_recall"](identity.candidate_pairs(keys, [("email",)]), review)
-    weights = ns["match_weights"](comparisons, ns["M_U"])
-    chosen = ns["choose_threshold"](weights, comparisons["is_match"], 0.95)
-    above = weights >= chosen["threshold"]
-    alone = ns["cluster"](keys["record_id"], comparisons[above])
-    first_ok = comparisons["first_name"].astype(object).map(lambda v: True if pd.isna(v) else bool(v)).astype(bool)
-    ruled = ns["cluster"](keys["record_id"], comparisons[above & first_ok])
     mixed = review.assign(c=review["record_id"].map(alone)).groupby("c")["person"].nunique()
     scores = {name: ns["evaluate"](c, review) for name, c in (("weights alone", alone), ("with the rule", ruled))}
     sizes = alone.value_counts()
