@@ -73,6 +73,7 @@ def release(root: Path = REPO, ids: list[str] | None = None) -> None:
             shutil.rmtree(target)
         nbgrader("generate_assignment", lab_id, "--force", "--create", root=root)
         for notebook in sorted(target.glob("*.ipynb")):
+            add_break_cells(notebook, lab_id)
             add_progress_cell(notebook)
         print(f"released {lab_id} -> {target.relative_to(root)}")
 
@@ -103,6 +104,39 @@ def add_progress_cell(notebook: Path) -> None:
     code = nbformat.v4.new_code_cell(PROGRESS_CODE, metadata=dict(locked))
     code["id"] = "cxlabs-progress"
     nb.cells += [md, code]
+    nbformat.write(nb, notebook)
+
+
+def add_break_cells(notebook: Path, lab_id: str) -> None:
+    """Put a read-only break cell before each part that starts a new sitting (``breaks`` in
+    ``course.toml``): how long the sitting was and how to pick up again.
+
+    Added at release, like the progress cell; the cell ids are fixed (``cxlabs-break-N``), so a
+    release is reproducible. A break that names no ``## Part`` heading of the notebook is an
+    error, so a renamed part cannot silently lose its break.
+    """
+    import re
+
+    import nbformat
+
+    from cxlabs.course import break_markdown, lab
+
+    item = lab(lab_id)
+    if not item.breaks:
+        return
+    nb = nbformat.read(notebook, as_version=4)
+    if any(str(c.get("id", "")).startswith("cxlabs-break-") for c in nb.cells):
+        return
+    for number, part in reversed(list(enumerate(item.breaks, 1))):
+        starts = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"
+                  and re.match(rf"##\s+{re.escape(part)}\b", c.source)]
+        if len(starts) != 1:
+            raise SystemExit(f"course.toml: {lab_id}'s break before {part!r} needs exactly one "
+                             f"heading '## {part} ...' in {notebook.name}; found {len(starts)}")
+        cell = nbformat.v4.new_markdown_cell(break_markdown(item, number),
+                                             metadata={"editable": False, "deletable": False})
+        cell["id"] = f"cxlabs-break-{number}"
+        nb.cells.insert(starts[0], cell)
     nbformat.write(nb, notebook)
 
 

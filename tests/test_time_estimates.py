@@ -1,7 +1,9 @@
-"""Each lab's time estimate follows the model in solutions/README.md ("Time estimates").
+"""Each lab's time estimate follows the model in solutions/README.md ("Time estimates"), and a
+lab longer than one class session is split into sittings that each fit one.
 
-The model's inputs are read from the solution notebook, so adding an exercise, a widget, an
-ungraded part or a longer text without updating ``minutes`` in src/cxlabs/course.toml fails here.
+The model's inputs are read from the released notebook (what the learner reads, split at its
+break cells), so adding an exercise, a widget, an ungraded part or a longer text without
+updating ``sittings`` in src/cxlabs/course.toml fails here.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import nbformat
 import pytest
 from conftest import REPO
 
-from cxlabs.course import labs
+from cxlabs.course import SITTING_MINUTES, break_markdown, labs
 
 LABS = labs()
 
@@ -26,18 +28,18 @@ ROUND_TO = 15                           # estimates are quoted in quarter-hours
 SLACK = 5                               # a few more words of text need no new estimate
 
 
-def model_inputs(lab) -> dict:
-    nb = nbformat.read(REPO / "solutions" / lab.path, as_version=4)
-    words = widgets = ungraded = 0
-    exercises, memo_words = [], None
-    for cell in nb.cells:
+def model_inputs(cells) -> dict:
+    """The time model's inputs for a run of notebook cells (a sitting, or a whole lab)."""
+    words = widgets = ungraded = memo_words = 0
+    exercises = []
+    for cell in cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         grade_id = meta.get("grade_id", "")
         if grade_id == "memo":
             continue  # the learner's answer; its writing time is the memo term
         if grade_id == "memo_task":
             limit = re.search(r"at\s+most\W+(\d+)\s+words", cell.source)
-            assert limit, f"{lab.id}: the memo task states no word limit ('at most N words')"
+            assert limit, "the memo task states no word limit ('at most N words')"
             memo_words = int(limit.group(1))
         if cell.cell_type == "markdown":
             words += len(cell.source.split())
@@ -47,9 +49,22 @@ def model_inputs(lab) -> dict:
             widgets += 1
         if meta.get("grade") and grade_id.endswith("_tests"):
             exercises.append(meta["points"])
-    assert memo_words, f"{lab.id}: no memo task"
     return {"words": words, "exercises": exercises, "widgets": widgets,
             "ungraded": ungraded, "memo_words": memo_words}
+
+
+def released(lab) -> nbformat.NotebookNode:
+    return nbformat.read(REPO / "labs" / lab.path, as_version=4)
+
+
+def sittings(nb) -> list[list]:
+    """The notebook's cells, split at its break cells (the break cell opens the next sitting)."""
+    out = [[]]
+    for cell in nb.cells:
+        if str(cell.get("id", "")).startswith("cxlabs-break-"):
+            out.append([])
+        out[-1].append(cell)
+    return out
 
 
 def estimate(inputs: dict) -> float:
@@ -73,13 +88,45 @@ def test_the_model_on_a_made_up_lab():
     assert quoted(estimate(inputs)) == 75 and quoted(75) == 75 and quoted(75.1) == 90
 
 
+def describe(inputs: dict) -> str:
+    return (f"{len(inputs['exercises'])} exercises worth {sum(inputs['exercises'])} points, "
+            f"{inputs['words']} words to read, {inputs['widgets']} widget(s), {inputs['ungraded']} "
+            f"ungraded part(s), a memo of {inputs['memo_words']} words")
+
+
 @pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.id)
-def test_minutes_follow_the_time_model(lab):
-    inputs = model_inputs(lab)
-    need = estimate(inputs)
-    assert need - SLACK <= lab.minutes <= quoted(need) + ROUND_TO, (
-        f"{lab.id} claims {lab.minutes} minutes; the time model (solutions/README.md, 'Time "
-        f"estimates') gives {need:.0f} ({len(inputs['exercises'])} exercises worth "
-        f"{sum(inputs['exercises'])} points, {inputs['words']} words to read, {inputs['widgets']} "
-        f"widget(s), {inputs['ungraded']} ungraded part(s), a memo of {inputs['memo_words']} words): "
-        f"set minutes = {quoted(need)} in src/cxlabs/course.toml, or trim the lab")
+def test_every_sitting_follows_the_time_model_and_fits_a_session(lab):
+    parts = sittings(released(lab))
+    assert len(parts) == len(lab.sittings), (
+        f"{lab.id}: course.toml plans {len(lab.sittings)} sitting(s), labs/{lab.path} has "
+        f"{len(parts) - 1} break cell(s): run python autograder/course.py release {lab.id}")
+    assert model_inputs(parts[-1])["memo_words"], f"{lab.id}: the memo belongs in the last sitting"
+    for number, (cells, claimed) in enumerate(zip(parts, lab.sittings, strict=True), 1):
+        inputs = model_inputs(cells)
+        need = estimate(inputs)
+        what = f"{lab.id}, sitting {number} of {len(parts)}"
+        assert need - SLACK <= claimed <= quoted(need) + ROUND_TO, (
+            f"{what} claims {claimed} minutes; the time model (solutions/README.md, 'Time "
+            f"estimates') gives {need:.0f} ({describe(inputs)}): set its minutes to {quoted(need)} "
+            "in `sittings` in src/cxlabs/course.toml, or trim the lab")
+        assert quoted(need) <= SITTING_MINUTES and claimed <= SITTING_MINUTES, (
+            f"{what} needs {need:.0f} minutes ({describe(inputs)}), more than one "
+            f"{SITTING_MINUTES}-minute session: split it (`breaks` in src/cxlabs/course.toml) or trim it")
+
+
+@pytest.mark.parametrize("lab", [lab for lab in LABS if lab.breaks], ids=lambda lab: lab.id)
+def test_each_break_opens_its_part_and_says_how_to_pick_up(lab):
+    cells = released(lab).cells
+    for number, part in enumerate(lab.breaks, 1):
+        at = next(i for i, c in enumerate(cells) if c.get("id") == f"cxlabs-break-{number}")
+        assert cells[at].source == break_markdown(lab, number)
+        assert "Run All Above Selected Cell" in cells[at].source
+        assert re.match(rf"##\s+{re.escape(part)}\b", cells[at + 1].source), (
+            f"{lab.id}: break {number} should come right before '## {part}'")
+        assert cells[at].metadata.get("editable") is False
+
+
+def test_a_lab_without_breaks_is_one_sitting():
+    for lab in LABS:
+        if not lab.breaks:
+            assert len(lab.sittings) == 1 and lab.sittings[0] <= SITTING_MINUTES, lab.id
