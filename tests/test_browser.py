@@ -400,8 +400,11 @@ def counts(text: str) -> tuple[int, int]:
 
 def test_lab02_explorer_shows_over_merged_and_split_and_redraws(jupyterlab, page, shots):
     base, token, _root, _log = jupyterlab
-    page.goto(f"{base}/lab/tree/{LAB02.path}?token={token}")
+    # A workspace of its own: the default one would also restore lab 01's tab from the test
+    # above, and the Run menu acts on whichever notebook has the focus.
+    page.goto(f"{base}/lab/workspaces/lab02/tree/{LAB02.path}?token={token}")
     page.locator(".jp-Notebook .jp-CodeCell").first.wait_for()
+    expect(page.locator(".jp-NotebookPanel")).to_have_count(1)
     page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for()
 
     # Every cell above the explorer (the lab as fetched: no exercise answered), then the explorer;
