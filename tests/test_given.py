@@ -535,3 +535,22 @@ def test_the_grading_kernel_is_marked(tmp_path, monkeypatch):
     sandboxed_autograde.prepare_sandbox(tmp_path / "box", shared, uid=61999)
     box = json.loads((tmp_path / "box" / "sandbox.json").read_text())
     assert box["env"][given.GRADING_ENV] == "1"
+
+
+@pytest.mark.notebooks
+def test_a_graded_blank_lab_says_once_that_given_results_are_not_used(course_tool, world42, tmp_path):
+    """Autograding an untouched lab 12 (paths, credit, economics and the explorer all fall back):
+    the sandbox has no given results, and the graded notebook says so in one line, once, not
+    the learner's "ask your instructor, course.py given" note in every cell."""
+    from test_autograde import autograde
+
+    from cxlabs.course import lab
+
+    lab12 = lab("lab12")
+    autograde(course_tool, tmp_path, lab12, world42, {"blank": "blank"})
+    graded = nbformat.read(tmp_path / "course" / "autograder" / "work" / "autograded" / "blank" / "lab12"
+                           / f"{lab12.notebook}.ipynb",
+                           as_version=4)
+    text = "\n".join(o.get("text", "") for c in graded.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert text.count(given.GRADING_NOTE) == 1, text[:2000]
+    assert "course.py given" not in text and "is not answered yet, so this uses the given" not in text
