@@ -27,6 +27,10 @@ Everything site-specific comes from the environment of the hub process:
 ``CXLABS_DATA_DIR``         the course's data, built once with ``cxlabs data build --out``,
                             default ``/srv/cxlabs/world``; not given to learners when every
                             learner has their own world (variants, below)
+``CXLABS_GIVEN_DIR``        the given results stuck learners' cells fall back on (a copy of
+                            ``datasets/given``, readable by every learner), default
+                            ``/srv/cxlabs/given``: learners' servers run the installed
+                            package, which has no ``datasets/`` of its own
 ``CXLABS_VARIANTS``         ``1`` or ``0``: every learner their own world, overriding
                             ``[variants] enabled`` of ``src/cxlabs/course.toml``
 ``CXLABS_GRADER``           the grader account that runs the course service, default
@@ -90,6 +94,10 @@ if variants_on():
     del learner_env["CXLABS_DATA_DIR"]
     if "CXLABS_VARIANTS" in os.environ:
         shared_env["CXLABS_VARIANTS"] = learner_env["CXLABS_VARIANTS"] = "1"
+# The given results (cxlabs.given) for stuck learners: the hub's environment has cxlabs installed
+# as a package, without the checkout's datasets/given, so learners read a shared copy (with
+# variants, the instructor writes each learner's there: course.py given LAB --student ID --out).
+learner_env["CXLABS_GIVEN_DIR"] = os.environ.get("CXLABS_GIVEN_DIR", "/srv/cxlabs/given")
 # Learners' servers read their own Jupyter configuration folder (autograder/learner-jupyter plus
 # learner_nbgrader_config.py as nbgrader_config.py): the Assignments tab and Validate only,
 # no formgrader, Create assignment or course list. The course service does not read it.

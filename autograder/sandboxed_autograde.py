@@ -171,7 +171,8 @@ def prepare_sandbox(base: Path, shared: dict, uid: int, memory_mib: int = 3072,
         data["PYTHONPATH"] = package_root
     box = {"python": sys.executable, "bwrap": bwrap, "ro_binds": sandbox_binds(shared), "uid": uid,
            "memory_mib": memory_mib, "cpu_seconds": int(cpu_seconds),
-           "env": {**data, "CXLABS_MPL_CACHE": shared["mpl"],
+           # CXLABS_GRADING: cells that fall back on given results (unreadable here) say so once
+           "env": {**data, "CXLABS_MPL_CACHE": shared["mpl"], "CXLABS_GRADING": "1",
                    "MPLBACKEND": "Agg", **passthrough, **(env or {})}}
     (base / "sandbox.json").write_text(json.dumps(box, indent=1))
     spec = sandbox.kernelspec(sys.executable, str(base / "sandbox.json"))

@@ -150,9 +150,6 @@ def _cheats(lab_id: str) -> dict:
     if lab_id == "lab11":
         return {"readout": lambda *args: g.load("lab11", "pilot"),
                 "cuped": lambda outcomes, assignments, metric, *rest: g.load("lab11", f"cuped_{metric}")}
-    if lab_id == "lab14":
-        return {"monthly_performance": lambda *args: g.load("lab14", "perf"),
-                "selection_rates": lambda records, by, *rest: g.load("lab14", f"sel_{by}")}
     if lab_id == "lab15":
         return {"signoff_breaches": lambda *args: g.load("lab15", "breaches"),
                 "rework_cost": lambda *args: g.load("lab15", "cost"),
@@ -168,6 +165,21 @@ def _cheats(lab_id: str) -> dict:
         return {"conversion_paths": lambda *args: g.load("lab12", "paths"),
                 "touch_credit": lambda paths, rule, *rest: g.load("lab12", f"credit_{rule}"),
                 "order_economics": lambda *args: g.load("lab12", "economics")}
+    if lab_id == "lab06":
+        def erlang_c(calls, aht_seconds, agents, target_seconds, interval_seconds=1800):
+            raise NotImplementedError()
+
+        return {"erlang_c": g.TableFunction(erlang_c, g.load("lab06", "erlang_c"), "erlang_c")}
+    if lab_id == "lab09":
+        from cxlabs.widgets.clv import given_clv
+
+        return {"activity_rates": lambda *args: g.load("lab09", "rates"),
+                "customer_profit": lambda *args: g.load("lab09", "profit"),
+                "clv": given_clv(g.load("lab09", "clv"))}
+    if lab_id == "lab14":
+        return {"psi": lambda baseline, current: float(g.load("lab14", "psi").iloc[0, 0]),
+                "monthly_performance": lambda *args: g.load("lab14", "perf"),
+                "selection_rates": lambda records, by, *rest: g.load("lab14", f"sel_{by}")}
     if lab_id == "lab05":
         return {"sessionise": by_position("session"),
                 "cart_triggers": lambda events, rules, rule_id, *rest: g.load("lab05", f"triggers_{rule_id}")}
@@ -181,7 +193,8 @@ def _cheats(lab_id: str) -> dict:
     }
 
 
-@pytest.mark.parametrize("lab_id", ["lab02", "lab03", "lab04", "lab05", "lab08", "lab10", "lab11", "lab12", "lab13", "lab14", "lab15", "lab16"])
+@pytest.mark.parametrize("lab_id", ["lab02", "lab03", "lab04", "lab05", "lab06", "lab08", "lab09", "lab10", "lab11",
+                                    "lab12", "lab13", "lab14", "lab15", "lab16"])
 def test_returning_the_given_results_scores_nothing(lab_id, world42, world7, use_world):
     use_world(world42)  # the learner's world: the given results describe it
     grading = grading_module()
@@ -292,34 +305,84 @@ def test_lab13_goes_on_when_backtest_delays_and_windows_are_blank(world42, tmp_p
     assert {"ex2_look", "ex4_look", "ex8_look"} <= {gid for gid, _ in figures}
 
 
-@pytest.mark.parametrize(("lab_id", "answers", "notes", "figures_drawn"), [
-    ("lab03", {"ex1_answer", "ex2_answer", "ex4_answer"},
-     [("1", "rule results"), ("2", "scorecard"), ("4", "freshness")], {"ex2_look"}),
-    ("lab04", {"ex3_answer"}, [("3", "due dates")], {"ex4_look"}),
-    ("lab08", {"ex1_answer", "ex2_answer"}, [("1", "features"), ("2", "time split")],
-     {"calib_look", "ex3_look", "ex5_look"}),
-    ("lab10", {"ex2_answer", "ex5_answer"}, [("2", "eligibility verdicts"), ("5", "uplift")],
-     {"ex2_look", "ex6_look", "ex7_look"}),
-    ("lab11", {"ex3_answer", "ex4_answer"}, [("3", "readout of the pilot"), ("4", "CUPED readout")], {"ex3_look"}),
-    ("lab14", {"ex3_answer", "ex5_answer"}, [("3", "monthly performance"), ("5", "selection rates")],
-     {"ex4_look", "ex6_look"}),
-    ("lab15", {"ex2_answer", "ex3_answer", "ex4_answer", "ex5_answer"},
-     [("2", "sign-off breaches"), ("3", "replay"), ("4", "rework cost"), ("5", "root-cause mix")], set()),
-])
-def test_a_lab_goes_on_when_an_earlier_exercise_is_blank(lab_id, answers, notes, figures_drawn, world42,
-                                                        tmp_path, capsys):
+#: Every lab where a later part needs an earlier exercise's result (autograder/given_data.py's
+#: docstring): the exercises blanked, the notes the later cells must print, the cells that must
+#: still draw a figure, and text a later cell must still print.
+GOES_ON = {
+    "lab02": ({"ex1_answer", "ex2_answer"}, [("1 or 2", "normalised keys")], {"ex5_look", "ex6_look", "ex7_explore"},
+              []),
+    "lab03": ({"ex1_answer", "ex2_answer", "ex4_answer"}, [("1", "rule results"), ("2", "scorecard"), ("4", "freshness")],
+              {"ex2_look"}, []),
+    "lab04": ({"ex3_answer"}, [("3", "due dates")], {"ex4_look"}, []),
+    "lab05": ({"ex1_answer", "ex5_answer"}, [("1", "session numbers"), ("5", "firings of JR-01")],
+              {"ex2_look", "ex6_look"}, []),
+    "lab06": ({"ex2_answer"}, [("2", "Erlang C results")], {"widget"}, ["wait_fcfs_seconds"]),
+    "lab08": ({"ex1_answer", "ex2_answer"}, [("1", "features"), ("2", "time split"), ("1", "teams' warning signs")],
+              {"calib_look", "ex3_look", "ex5_look"}, ["also high tier"]),
+    "lab09": ({"ex1_answer", "ex3_answer", "ex6_answer"},
+              [("1", "activity rates"), ("3", "customer profit"), ("6", "lifetime values")],
+              {"ex4_look", "ex5_look", "widget"}, ["The best 20% of customers earn", "By fees alone"]),
+    "lab10": ({"ex2_answer", "ex5_answer"}, [("2", "eligibility verdicts"), ("5", "uplift")],
+              {"ex2_look", "ex6_look", "ex7_look"}, []),
+    "lab11": ({"ex3_answer", "ex4_answer"}, [("3", "readout of the pilot"), ("4", "CUPED readout")], {"ex3_look"},
+              ["With CUPED:"]),
+    "lab12": ({"ex1_answer", "ex2_answer", "ex5_answer"},
+              [("1", "conversion paths"), ("2", "credit per channel"), ("5", "economics"),
+               ("1 or 2", "credit per channel for each window")], {"ex7_look", "widget"},
+              ["Rule 'time_decay', sorted by credited revenue"]),
+    "lab13": ({"ex1_answer", "ex3_answer", "ex7_answer"},
+              [("1", "back-test"), ("3", "supplier delays"), ("7", "p90 delivery windows")],
+              {"ex2_look", "ex4_look", "ex8_look"}, []),
+    "lab14": ({"ex1_answer", "ex3_answer", "ex5_answer"},
+              [("1", "PSI of the inputs"), ("3", "monthly performance"), ("5", "selection rates")],
+              {"ex2_look", "ex4_look", "ex6_look"}, []),
+    "lab15": ({"ex2_answer", "ex3_answer", "ex4_answer", "ex5_answer"},
+              [("2", "sign-off breaches"), ("3", "replay"), ("4", "rework cost"), ("5", "root-cause mix")], set(),
+              ["changes rolled back by hand would have gone a median"]),
+    "lab16": ({"ex1_answer", "ex2_answer"}, [("1", "maturity tiers"), ("2", "effects by market")], {"ex2_look"}, []),
+}
+
+
+def _documented_without_dependency() -> set[str]:
+    """Labs given_data.py's docstring lists as having no later part that needs an earlier result."""
+    import given_data
+
+    return set(re.findall(r"^- (lab\d\d): none\b", given_data.__doc__, flags=re.M))
+
+
+def test_every_lab_is_either_wired_or_documented_without_dependency(monkeypatch):
+    """A lab (or a new one) with given results must be in GOES_ON; every other lab must be listed
+    in given_data.py as having no later part that needs an earlier result."""
+    from cxlabs.course import labs
+
+    monkeypatch.syspath_prepend(str(REPO / "autograder"))
+    import given_data
+
+    every = {lab.id for lab in labs()} - {"lab00"}
+    assert set(given_data.RECIPES) == set(GOES_ON), "every lab with given results is tested below"
+    assert _documented_without_dependency() == every - set(GOES_ON), \
+        "a lab without given results must say in given_data.py that nothing later needs an earlier result"
+    for lab_id in GOES_ON:
+        assert f"- {lab_id}:" in given_data.__doc__
+
+
+@pytest.mark.parametrize("lab_id", sorted(GOES_ON))
+def test_a_lab_goes_on_when_an_earlier_exercise_is_blank(lab_id, world42, tmp_path, capsys, monkeypatch):
     from cxlabs.course import lab
 
+    monkeypatch.delenv(given.ENV_DIR, raising=False)
+    monkeypatch.delenv(given.GRADING_ENV, raising=False)
+    answers, notes, figures_drawn, printed = GOES_ON[lab_id]
     figures: list = []
     run_as_python(_blanked(tmp_path, answers, REPO / "solutions" / lab(lab_id).path), world42, figures)
     out = " ".join(capsys.readouterr().out.split())
     for n, what in notes:
         assert f"Exercise {n} is not answered yet, so this uses the given {what}" in out
     assert figures_drawn <= {gid for gid, _ in figures}
-    if lab_id == "lab11":
-        assert "With CUPED:" in out
-    if lab_id == "lab15":
-        assert "changes rolled back by hand would have gone a median" in out, "the decision log is written"
+    for text in printed:
+        assert text in out
+    assert "Needs " not in out and "Finish exercise" not in out and "is not answered yet: write" not in out, \
+        "no later cell waits for a blank exercise's result"
 
 
 def test_the_threshold_explorer_moves_over_given_clusters(tiny, capsys):
@@ -343,3 +406,151 @@ def test_the_threshold_explorer_moves_over_given_clusters(tiny, capsys):
     assert "given clusters at 10.0 bits" in explorer._summary_text
     explorer.slider.value = 19.0
     assert explorer.consequences["customers"] == 3 and explorer.consequences["split"] == 1
+
+
+# ---- functions called many times: a given table stands in for them ------------------------------
+
+def _given_table(root: Path, lab: str, name: str, frame: pd.DataFrame, what: str) -> None:
+    folder = root / "seed-5" / lab
+    folder.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(folder / f"{name}.parquet")
+    index = folder / "given.json"
+    made = json.loads(index.read_text()) if index.is_file() else {"tables": {}, "items": {}}
+    made["items"][name] = {"kind": "frame", "file": f"{name}.parquet", "what": what}
+    index.write_text(json.dumps(made))
+
+
+def test_a_blank_function_is_read_from_its_given_table(tiny, capsys):
+    world, root = tiny
+    _given_table(root, "lab99", "f", pd.DataFrame({"n": [1.0, 2.0], "x": [0.5, 0.5], "out": [10.0, 20.0]}),
+                 "results of f")
+
+    def f(n, x=0.5):
+        raise NotImplementedError()
+
+    stand_in = given.fallback_function(f, 1, lab="lab99", name="f", exercise="4")
+    assert "Exercise 4 is not answered yet, so this uses the given results of f" in " ".join(capsys.readouterr().out.split())
+    assert stand_in(2) == {"out": 20.0} and stand_in(n=1, x=0.5) == {"out": 10.0}
+    with pytest.raises(given.GivenMissing, match="do not cover n=3"):
+        stand_in(3)
+    assert given.fallback_function(lambda n, x=0.5: n, 1, lab="lab99", name="f", exercise="4") is not stand_in
+    answered = lambda n, x=0.5: n  # noqa: E731
+    assert given.fallback_function(answered, 1, lab="lab99", name="f", exercise="4") is answered
+    assert given.fallback_function(f, 1, lab="lab98", name="f", exercise="4") is None
+
+
+def test_the_staffing_explorer_moves_agents_over_given_erlang_c(tiny, capsys):
+    from cxlabs.widgets.staffing import staffing_explorer
+
+    world, root = tiny
+    rows = [{"calls": 100.0, "aht_seconds": 180.0, "agents": float(n), "target_seconds": 20.0,
+             "interval_seconds": 1800.0, "load": 10.0, "p_wait": 0.5, "service_level": min(0.1 * n, 1.0),
+             "asa_seconds": 30.0 / n, "occupancy": min(10.0 / n, 1.0)} for n in range(1, 40)]
+    _given_table(root, "lab06", "erlang_c", pd.DataFrame(rows), "Erlang C results")
+
+    def erlang_c(calls, aht_seconds, agents, target_seconds, interval_seconds=1800):
+        raise NotImplementedError()
+
+    explorer = staffing_explorer(erlang_c, calls=100, aht_seconds=180, agents=14, target_seconds=20)
+    assert "Exercise 2 is not answered yet, so this uses the given Erlang C" in " ".join(capsys.readouterr().out.split())
+    assert explorer is not None and explorer.curve.loc[14, "service_level"] == pytest.approx(1.0)
+    assert explorer.sliders["calls"].disabled and not explorer.sliders["agents"].disabled
+    explorer.sliders["agents"].value = 9
+    assert explorer.curve.loc[9, "service_level"] == pytest.approx(0.9) and explorer.figure is not None
+    assert "The target needs" in explorer._summary_text
+
+
+def test_the_value_explorer_moves_over_given_lifetime_values(tiny, capsys):
+    from cxlabs.widgets.clv import clv_explorer
+
+    world, root = tiny
+    views = {"net": pd.DataFrame({"margin_per_year": [10.0, -5.0], "retention": [0.8, 0.5]}, index=["web", "store"])}
+    rows = [{"group": g, "margin_per_year": m, "retention": r, "discount_rate": d, "horizon_years": h,
+             "clv": m * h / (1 + d)} for g, m, r in (("web", 10.0, 0.8), ("store", -5.0, 0.5))
+            for d in (0.0, 0.1, 0.2) for h in (1, 5)]
+    _given_table(root, "lab09", "clv", pd.DataFrame(rows), "lifetime values")
+
+    def clv(inputs, discount_rate, horizon_years):
+        raise NotImplementedError()
+
+    explorer = clv_explorer(views, clv, discount_rate=0.1, horizon_years=5)
+    assert "Exercise 6 is not answered yet, so this uses the given lifetime values" in " ".join(capsys.readouterr().out.split())
+    assert explorer.ranking.loc["web", "clv"] == pytest.approx(50 / 1.1)
+    explorer.rate.value = 0.2
+    assert explorer.ranking.loc["web", "clv"] == pytest.approx(50 / 1.2) and explorer.figure is not None
+    explorer.horizon.value = 3  # not in the table: NaN, said so, the controls stay
+    assert explorer.ranking["clv"].isna().all()
+    assert "No given lifetime value for 2 of 2 groups" in " ".join(capsys.readouterr().out.split())
+
+
+def test_the_attribution_explorer_moves_over_given_credit(tiny, capsys):
+    from cxlabs.widgets.attribution import ANCHORS, attribution_explorer
+
+    world, root = tiny
+    rows = [{"lookback_days": d, "anchor": a, "rule": r, "channel": c, "conversions": float(d if c == "email" else 10)}
+            for d in (5, 30) for a in ANCHORS for r in ("first", "last") for c in ("email", "sms")]
+    _given_table(root, "lab12", "explorer", pd.DataFrame(rows), "credit per channel for each window and rule")
+    touches = pd.DataFrame({"customer_id": [1], "touched_at": pd.to_datetime(["2025-01-01"]), "touch_id": [1],
+                            "channel": ["email"]})
+    orders = pd.DataFrame({"order_id": [1], "customer_id": [1], "ordered_at": pd.to_datetime(["2025-01-02"])})
+    conversions = pd.DataFrame({"order_id": [1], "recorded_at": pd.to_datetime(["2025-01-05"])})
+
+    explorer = attribution_explorer(touches, conversions, orders, _blank, _blank, lookback_days=30)
+    assert "Exercise 1 or 2 is not answered yet, so this uses the given credit per channel" in \
+        " ".join(capsys.readouterr().out.split())
+    assert explorer.ranking.index[0] == "email" and explorer.ranking.loc["email", "conversions"] == 30
+    explorer.lookback.value = 5
+    assert explorer.ranking.index[0] == "sms" and explorer.figure is not None
+    explorer.lookback.value = 6  # not in the table: said so, the controls stay
+    assert explorer.ranking is None and "does not cover a 6-day window" in explorer._summary_text
+
+
+# ---- grading: no given results, and one short line instead of a note per cell -------------------
+
+def test_in_grading_a_missing_given_result_is_said_once_briefly(tiny, capsys, monkeypatch):
+    monkeypatch.setattr(given, "_said_in_grading", False)
+    monkeypatch.setenv(given.GRADING_ENV, "1")
+    for _ in range(3):
+        assert given.fallback(_blank, lab="lab98", name="c", exercise="2") is None
+        assert given.fallback_function(_blank, lab="lab98", name="c", exercise="3") is None
+    out = capsys.readouterr().out
+    assert out.strip() == given.GRADING_NOTE and len(out) < 120
+    assert "course.py given" not in out and "ask your instructor" not in out
+    monkeypatch.setenv(given.GRADING_ENV, "0")  # on the learner's machine: the full note, every time
+    given.fallback(_blank, lab="lab98", name="c", exercise="2")
+    assert "course.py given lab98" in " ".join(capsys.readouterr().out.split())
+
+
+def test_the_grading_kernel_is_marked(tmp_path, monkeypatch):
+    """The sandbox's kernel gets CXLABS_GRADING (what cxlabs.given reads to keep feedback short)."""
+    import shutil
+
+    if shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed")
+    monkeypatch.syspath_prepend(str(REPO / "autograder"))
+    grading_module()
+    import sandboxed_autograde
+
+    shared = {k: str(tmp_path / k) for k in ("world", "grading_world", "plan", "mpl")}
+    sandboxed_autograde.prepare_sandbox(tmp_path / "box", shared, uid=61999)
+    box = json.loads((tmp_path / "box" / "sandbox.json").read_text())
+    assert box["env"][given.GRADING_ENV] == "1"
+
+
+@pytest.mark.notebooks
+def test_a_graded_blank_lab_says_once_that_given_results_are_not_used(course_tool, world42, tmp_path):
+    """Autograding an untouched lab 12 (paths, credit, economics and the explorer all fall back):
+    the sandbox has no given results, and the graded notebook says so in one line, once, not
+    the learner's "ask your instructor, course.py given" note in every cell."""
+    from test_autograde import autograde
+
+    from cxlabs.course import lab
+
+    lab12 = lab("lab12")
+    autograde(course_tool, tmp_path, lab12, world42, {"blank": "blank"})
+    graded = nbformat.read(tmp_path / "course" / "autograder" / "work" / "autograded" / "blank" / "lab12"
+                           / f"{lab12.notebook}.ipynb",
+                           as_version=4)
+    text = "\n".join(o.get("text", "") for c in graded.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert text.count(given.GRADING_NOTE) == 1, text[:2000]
+    assert "course.py given" not in text and "is not answered yet, so this uses the given" not in text

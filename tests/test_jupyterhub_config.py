@@ -77,3 +77,23 @@ def test_learners_get_no_instructor_tools(monkeypatch):
     assert {k for k, v in lab.items() if v} == {"@jupyter/nbgrader:formgrader",
                                                 "@jupyter/nbgrader:create-assignment",
                                                 "@jupyter/nbgrader:course-list"}
+
+
+def test_learners_reach_the_given_results(tmp_path, monkeypatch):
+    """The hub's environment has cxlabs installed as a package, without the checkout's
+    ``datasets/given``: learners' servers get ``CXLABS_GIVEN_DIR`` (a shared copy, also with
+    variants, where the instructor writes each learner's there), which ``cxlabs.given`` reads first."""
+    from cxlabs import given
+
+    monkeypatch.delenv("CXLABS_GIVEN_DIR", raising=False)
+    hub = load("jupyterhub_config.py")
+    assert hub.Spawner.environment["CXLABS_GIVEN_DIR"] == "/srv/cxlabs/given"
+    monkeypatch.setenv("CXLABS_GIVEN_DIR", str(tmp_path / "given"))
+    monkeypatch.setenv("CXLABS_VARIANTS", "1")
+    hub = load("jupyterhub_config.py")
+    learner = hub.Spawner.environment
+    assert "CXLABS_DATA_DIR" not in learner and learner["CXLABS_GIVEN_DIR"] == str(tmp_path / "given")
+    monkeypatch.setenv("CXLABS_GIVEN_DIR", learner["CXLABS_GIVEN_DIR"])
+    assert given.root() == tmp_path / "given"
+    readme = (REPO / "autograder" / "README.md").read_text()
+    assert "/srv/cxlabs/given" in readme and "CXLABS_GIVEN_DIR" in readme

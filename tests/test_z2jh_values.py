@@ -162,3 +162,24 @@ def test_learners_storage_limits_and_no_instructor_tools():
         assert mounted["data"] == json.loads((folder / rel).read_text()), \
             f"values.yaml's copy of autograder/learner-jupyter/{rel} drifted"
     assert f"{config_path}/nbgrader_config.py" in files
+
+
+def test_learners_read_the_given_results_the_grader_writes():
+    """The course image has cxlabs as a package (no ``datasets/given``): learners' pods read the
+    given results from a read-only volume at ``CXLABS_GIVEN_DIR``, which the course service's
+    pod mounts writable at the same path (the grader fills it with ``course.py given --out``)."""
+    values, objects = load_values(), manifests()
+    single = values["singleuser"]
+    where = single["extraEnv"]["CXLABS_GIVEN_DIR"]
+    [mount] = [m for m in single["storage"]["extraVolumeMounts"] if m["mountPath"] == where]
+    [volume] = [v for v in single["storage"]["extraVolumes"] if v["name"] == mount["name"]]
+    claim = volume["persistentVolumeClaim"]["claimName"]
+    assert mount["readOnly"], "learners only read the given results"
+    assert ("PersistentVolumeClaim", claim) in objects
+    [deployment] = [o for (kind, _), o in objects.items() if kind == "Deployment"]
+    pod = deployment["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    [service_mount] = [m for m in container["volumeMounts"] if m["mountPath"] == where]
+    [service_volume] = [v for v in pod["volumes"] if v["name"] == service_mount["name"]]
+    assert service_volume["persistentVolumeClaim"]["claimName"] == claim
+    assert not service_mount.get("readOnly"), "the grader writes them"

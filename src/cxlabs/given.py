@@ -36,7 +36,16 @@ the instructor wrote the learner's files with ``course.py given LAB --student ID
 folder the learner reads (``$CXLABS_GIVEN_DIR``, e.g. a read-only shared folder on the hub).
 
 The grading sandbox never sees these files: it binds the package (``src/``) and copies of the
-worlds, not ``datasets/`` and not the cache.
+worlds, not ``datasets/`` and not the cache. Its kernel has ``CXLABS_GRADING=1``
+(``autograder/sandboxed_autograde.py``), and there a blank exercise's later cells say once, in
+one line, that given results are not used in grading, instead of the learner's "ask your
+instructor" note in every cell (which would fill the feedback).
+
+Explorers and cells that call an exercise's function many times (on every move of a slider,
+or in a loop) cannot use one given result: :func:`fallback_function` gives them, instead of
+the blank function, one that reads the model answer's result for its arguments from a given
+table (one row per argument combination). It computes nothing: arguments the table does not
+hold raise :class:`GivenMissing`, saying to write the function.
 """
 
 from __future__ import annotations
@@ -51,6 +60,12 @@ import pandas as pd
 ENV_DIR = "CXLABS_GIVEN_DIR"
 #: The file in each ``seed-<seed>/<lab>/`` folder that lists the items and the tables' hashes.
 INDEX = "given.json"
+#: Set (to 1) in the grading sandbox's kernel, where given results are unreadable by design.
+GRADING_ENV = "CXLABS_GRADING"
+#: What a blank exercise's later cells print in grading, once per kernel.
+GRADING_NOTE = ("(Given results are not used in grading: cells after an unanswered exercise show "
+                "nothing here.)")
+_said_in_grading = False
 
 
 class GivenMissing(LookupError):
@@ -146,6 +161,25 @@ def note(exercise: str, what: str) -> str:
             "cell again.")
 
 
+def grading() -> bool:
+    """True in the grading sandbox's kernel (``CXLABS_GRADING`` set by the grader)."""
+    return os.environ.get(GRADING_ENV, "") not in ("", "0")
+
+
+def _missing(exercise: str, exc: GivenMissing) -> None:
+    """Say that there is no given result: in grading once and briefly, else what to do."""
+    global _said_in_grading
+    from cxlabs.feedback import wrap
+
+    if grading():
+        if not _said_in_grading:
+            _said_in_grading = True
+            print(GRADING_NOTE)
+        return
+    print(wrap(f"Exercise {exercise} is not answered yet: write the function above, then run "
+               f"this cell again. ({exc})"))
+
+
 def fallback(func, *args, lab: str, name: str, exercise: str, pairs: pd.DataFrame | None = None, **kwargs):
     """``func(*args, **kwargs)``; if the exercise is not answered yet, the given result instead.
 
@@ -166,13 +200,78 @@ def fallback(func, *args, lab: str, name: str, exercise: str, pairs: pd.DataFram
         value = load(lab, name)
         what = describe(lab, name)
     except GivenMissing as exc:
-        print(wrap(f"Exercise {exercise} is not answered yet: write the function above, then run "
-                   f"this cell again. ({exc})"))
+        _missing(exercise, exc)
         return None
     print(wrap(note(exercise, what)))
     if pairs is not None:
         value = aligned(value, pairs, value.columns[-1])
     return value
+
+
+class TableFunction:
+    """Stands in for a blank function whose results for some arguments are given (a table).
+
+    Called like the function it replaces; returns the row of the table whose argument columns
+    equal the call's arguments (bound by name, defaults applied), as a dict of the other
+    columns. Arguments the table does not hold raise :class:`GivenMissing`.
+
+    >>> table = pd.DataFrame({"n": [1, 2], "x": [0.5, 1.0], "out": [10.0, 20.0]})
+    >>> def f(n, x=0.5): raise NotImplementedError()
+    >>> TableFunction(f, table, "f")(2, x=1.0)
+    {'out': 20.0}
+    """
+
+    def __init__(self, func, table: pd.DataFrame, name: str):
+        import inspect
+
+        self.signature = inspect.signature(func)
+        self.table, self.name = table, name
+        self.keys = [k for k in self.signature.parameters if k in table.columns]
+        self.values = [c for c in table.columns if c not in self.keys]
+
+    def __call__(self, *args, **kwargs):
+        import numpy as np
+
+        bound = self.signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        hit = np.ones(len(self.table), dtype=bool)
+        for key in self.keys:
+            hit &= np.isclose(self.table[key].to_numpy(dtype=float), float(bound.arguments[key]), rtol=1e-9, atol=1e-12)
+        if not hit.any():
+            shown = ", ".join(f"{k}={bound.arguments[k]!r}" for k in self.keys)
+            raise GivenMissing(f"The given results of {self.name} do not cover {shown}; write {self.name} above "
+                               "to explore beyond them.")
+        row = self.table[hit].iloc[0]
+        return {c: row[c].item() if hasattr(row[c], "item") else row[c] for c in self.values}
+
+
+def fallback_function(func, *probe, lab: str, name: str, exercise: str, lookup=None, **probe_kwargs):
+    """``func`` if it runs on ``probe``; if the exercise is not answered yet, a stand-in that
+    reads the model answer's results from the given table ``name``.
+
+    For cells and explorers that call an exercise's function many times. The stand-in is
+    ``lookup(table)`` when given (for arguments that are tables), else a :class:`TableFunction`
+    (scalar arguments, one row per combination). Any other error is left for the cell to
+    show: ``func`` is returned. Prints what it does; returns None, with the reason, when there
+    is no given table.
+    """
+    from cxlabs.feedback import wrap
+
+    try:
+        func(*probe, **probe_kwargs)
+        return func
+    except NotImplementedError:
+        pass
+    except Exception:  # noqa: BLE001 - the learner's error: the cell runs func and shows it
+        return func
+    try:
+        table = load(lab, name)
+        what = describe(lab, name)
+    except GivenMissing as exc:
+        _missing(exercise, exc)
+        return None
+    print(wrap(note(exercise, what)))
+    return lookup(table) if lookup is not None else TableFunction(func, table, getattr(func, "__name__", name))
 
 
 def aligned(weights: pd.DataFrame, pairs: pd.DataFrame, column: str = "weight") -> pd.Series:

@@ -1,5 +1,10 @@
 """Lab 12: the look-back window and the attribution rule against the channel ranking they produce,
-and the pure function behind it."""
+and the pure function behind it.
+
+While ``conversion_paths`` or ``touch_credit`` is not answered, the explorer reads the model
+answer's credit per channel for every window, anchor and rule its controls reach from the given
+results (``cxlabs.given``, lab 12's ``explorer`` table) and ranks those (:func:`credit_ranking`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from cxlabs.widgets.explorer import _answered, _Explorer, _ipywidgets
+from cxlabs.widgets.explorer import _blank_or_answered, _Explorer, _ipywidgets
 
 PathsFn = Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, float], pd.DataFrame]
 CreditFn = Callable[[pd.DataFrame, str], pd.Series]
@@ -72,7 +77,20 @@ def channel_ranking(paths: pd.DataFrame, credit: pd.Series, truth: pd.Series | N
     weights = pd.to_numeric(credit, errors="coerce").astype(float)
     per_touch = weights.reindex(paths["touch_id"].to_numpy()).fillna(0.0).to_numpy()
     channels = paths["channel"].astype(str).to_numpy()
-    sums = pd.Series(per_touch).groupby(channels).sum()
+    return credit_ranking(pd.Series(per_touch).groupby(channels).sum(), truth)
+
+
+def credit_ranking(sums: pd.Series, truth: pd.Series | None = None) -> pd.DataFrame:
+    """:func:`channel_ranking` from the conversions already credited to each channel (``sums``,
+    indexed by channel): share, rank and the truth columns.
+
+    Examples
+    --------
+    >>> credit_ranking(pd.Series({"sms": 0.5, "email": 1.5}))["rank"].to_dict()
+    {'email': 1, 'sms': 2}
+    """
+    sums = pd.Series(sums, dtype=float)
+    sums.index = sums.index.astype(str)
     out = pd.DataFrame({"conversions": sums})
     total = out["conversions"].sum()
     out["share"] = out["conversions"] / total if total else np.nan
@@ -160,8 +178,9 @@ class AttributionExplorer(_Explorer):
     def __init__(self, touches, conversions, orders, paths_fn: PathsFn, credit_fn: CreditFn, *,
                  truth: pd.Series | None = None, rules: Sequence[str] = ("first", "last", "linear", "position",
                                                                           "time_decay"),
-                 lookback_days: int = 30, max_days: int = 90):
+                 lookback_days: int = 30, max_days: int = 90, given: pd.DataFrame | None = None):
         w = _ipywidgets()
+        self.given = given
         self.tables = {ANCHORS[0]: orders, ANCHORS[1]: as_recorded(orders, conversions)}
         self.touches, self.conversions = touches, conversions
         self.paths_fn, self.credit_fn, self.truth = paths_fn, credit_fn, truth
@@ -175,7 +194,9 @@ class AttributionExplorer(_Explorer):
         self.summary = w.HTML()
         self.output = w.Output()
         self.ranking = None
-        intro = w.HTML("<b>Move the window and switch the rule.</b> Paths and credit come from your functions; "
+        source = ("the course's given credit per channel (exercise 1 or 2 is not answered yet)"
+                  if given is not None else "your functions")
+        intro = w.HTML(f"<b>Move the window and switch the rule.</b> Paths and credit come from {source}; "
                        "the diamonds are the channels' true contributions.")
         self.widget = w.VBox([intro, self.lookback, self.rule, self.anchor, self.summary, self.output])
         self.widget.add_class("cxlabs-attribution-explorer")
@@ -192,12 +213,23 @@ class AttributionExplorer(_Explorer):
             self._paths[key] = self.paths_fn(self.touches, self.conversions, self.tables[anchor], int(lookback_days))
         return self._paths[key]
 
+    def _given_sums(self, days: int, rule: str, anchor: str) -> pd.Series:
+        g = self.given
+        rows = g[(g["lookback_days"] == days) & (g["rule"] == rule) & (g["anchor"] == anchor)]
+        if rows.empty:
+            raise LookupError(f"The given credit does not cover a {days}-day window from {anchor} with rule "
+                              f"{rule!r}; write conversion_paths and touch_credit above to explore it.")
+        return rows.set_index("channel")["conversions"]
+
     def update(self) -> None:
         """Rebuild the paths (cached per window), credit them by the rule, and redraw."""
         days, rule, anchor = int(self.lookback.value), str(self.rule.value), str(self.anchor.value)
         try:
-            paths = self.paths(days, anchor)
-            self.ranking = channel_ranking(paths, self.credit_fn(paths, rule), self.truth)
+            if self.given is not None:
+                self.ranking = credit_ranking(self._given_sums(days, rule, anchor), self.truth)
+            else:
+                paths = self.paths(days, anchor)
+                self.ranking = channel_ranking(paths, self.credit_fn(paths, rule), self.truth)
         except Exception as exc:  # noqa: BLE001 - learner code: say what failed, keep the controls
             self.ranking = None
             self._fail(exc)
@@ -233,7 +265,16 @@ def attribution_explorer(touches: pd.DataFrame, conversions: pd.DataFrame, order
         paths = paths_fn(touches, conversions, orders, lookback_days)
         channel_ranking(paths, credit_fn(paths, "last"), truth)
 
-    if not _answered(trial, "conversion_paths and touch_credit"):
+    answered = _blank_or_answered(trial, "conversion_paths and touch_credit")
+    if answered is None:  # not answered yet: the course's given credit per channel, if there is any
+        from cxlabs import given
+
+        table = given.fallback(trial, lab="lab12", name="explorer", exercise="1 or 2")
+        if table is None:
+            return None
+        return AttributionExplorer(touches, conversions, orders, paths_fn, credit_fn, truth=truth,
+                                   lookback_days=lookback_days, max_days=max_days, given=table)
+    if not answered:
         return None
     return AttributionExplorer(touches, conversions, orders, paths_fn, credit_fn, truth=truth,
                                lookback_days=lookback_days, max_days=max_days)

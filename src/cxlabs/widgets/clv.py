@@ -1,4 +1,10 @@
-"""Lab 09: the discount rate and horizon against the lifetime-value ranking, and the function behind it."""
+"""Lab 09: the discount rate and horizon against the lifetime-value ranking, and the function behind it.
+
+While ``clv`` is not answered, the explorer (and the look cell of exercise 7) read the model
+answer's lifetime values from the given results (``cxlabs.given``, lab 09's ``clv`` table: the
+model answer's value inputs at every discount rate and horizon the sliders reach) through
+:func:`given_clv`, which looks values up and computes none.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from cxlabs.widgets.explorer import _answered, _Explorer, _ipywidgets
+from cxlabs.widgets.explorer import _answered, _blank_or_answered, _Explorer, _ipywidgets
 
 ClvFn = Callable[[pd.DataFrame, float, int], pd.Series]
 
@@ -23,6 +29,47 @@ def _values(inputs: pd.DataFrame, clv_fn: ClvFn, discount_rate: float, horizon_y
     if not values.index.is_unique:
         raise ValueError("the lifetime-value function returned more than one value for some group.")
     return values
+
+
+def given_clv(table: pd.DataFrame) -> ClvFn:
+    """A stand-in for a blank ``clv`` that reads lifetime values from a given ``table``.
+
+    ``table`` has one row per group and setting: ``group`` (as text), ``margin_per_year``,
+    ``retention``, ``discount_rate``, ``horizon_years`` and ``clv``. The stand-in returns, for
+    each row of its inputs, the ``clv`` of the table row with the same group, inputs and
+    setting; NaN, with a note, where the table has none (inputs other than the model answer's).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"group": ["a", "a"], "margin_per_year": [10.0, 10.0], "retention": [0.5, 0.5],
+    ...                       "discount_rate": [0.0, 0.1], "horizon_years": [2, 2], "clv": [15.0, 14.5]})
+    >>> x = pd.DataFrame({"margin_per_year": [10.0], "retention": [0.5]}, index=["a"])
+    >>> given_clv(table)(x, 0.1, 2).tolist()
+    [14.5]
+    """
+    groups = table["group"].astype(str).to_numpy()
+    columns = {c: table[c].to_numpy(dtype=float) for c in ("margin_per_year", "retention", "discount_rate",
+                                                            "horizon_years")}
+    values = table["clv"].to_numpy(dtype=float)
+
+    def clv(inputs: pd.DataFrame, discount_rate: float, horizon_years: int) -> pd.Series:
+        setting = (np.isclose(columns["discount_rate"], float(discount_rate), rtol=1e-9, atol=1e-12)
+                   & (columns["horizon_years"] == float(horizon_years)))
+        out = []
+        for group, row in zip(inputs.index, inputs[["margin_per_year", "retention"]].to_numpy(dtype=float),
+                              strict=True):
+            hit = (setting & (groups == str(group))
+                   & np.isclose(columns["margin_per_year"], row[0], rtol=1e-9, atol=1e-9)
+                   & np.isclose(columns["retention"], row[1], rtol=1e-9, atol=1e-12))
+            out.append(values[hit][0] if hit.any() else np.nan)
+        result = pd.Series(out, index=inputs.index, name="clv", dtype=float)
+        if result.isna().any():
+            print(f"No given lifetime value for {int(result.isna().sum())} of {len(result)} groups at "
+                  f"{float(discount_rate):.0%} over {int(horizon_years)} years (their inputs are not the model "
+                  "answer's); write clv above to value them.")
+        return result
+
+    return clv
 
 
 def clv_ranking(inputs: pd.DataFrame, clv_fn: ClvFn, discount_rate: float, horizon_years: int, *,
@@ -150,7 +197,7 @@ class ClvExplorer(_Explorer):
     """
 
     def __init__(self, views: Mapping[str, pd.DataFrame], clv_fn: ClvFn, *, discount_rate=0.10,
-                 horizon_years=5, max_horizon=20):
+                 horizon_years=5, max_horizon=20, given=False):
         w = _ipywidgets()
         self.views, self.clv_fn = dict(views), clv_fn
         self.baseline = (float(discount_rate), int(horizon_years))
@@ -165,7 +212,9 @@ class ClvExplorer(_Explorer):
         self.summary = w.HTML()
         self.output = w.Output()
         self.ranking = None
-        intro = w.HTML("<b>Move the discount rate and the horizon.</b> Values come from your function; the "
+        source = ("the course's given lifetime values (exercise 6 is not answered yet)" if given
+                  else "your function")
+        intro = w.HTML(f"<b>Move the discount rate and the horizon.</b> Values come from {source}; the "
                        "summary compares the ranking with the lab's policy.")
         self.widget = w.VBox([intro, self.rate, self.horizon, self.view, self.summary, self.output])
         self.widget.add_class("cxlabs-clv-explorer")
@@ -212,7 +261,18 @@ def clv_explorer(views: Mapping[str, pd.DataFrame], clv_fn: ClvFn, *, discount_r
     if not isinstance(views, Mapping) or not views:
         raise ValueError("views should be a dict of name -> inputs DataFrame.")
     first = next(iter(views.values()))
-    if not _answered(lambda: clv_ranking(first, clv_fn, discount_rate, horizon_years), "clv"):
+    answered = _blank_or_answered(lambda: clv_ranking(first, clv_fn, discount_rate, horizon_years), "clv")
+    if answered is None:  # not answered yet: the course's given lifetime values, if there are any
+        from cxlabs import given
+
+        table_fn = given.fallback_function(clv_fn, first, discount_rate, horizon_years, lab="lab09", name="clv",
+                                           exercise="6", lookup=given_clv)
+        if table_fn is None or not _answered(lambda: clv_ranking(first, table_fn, discount_rate, horizon_years),
+                                             "clv"):
+            return None
+        return ClvExplorer(views, table_fn, discount_rate=discount_rate, horizon_years=horizon_years,
+                           max_horizon=max_horizon, given=True)
+    if not answered:
         return None
     return ClvExplorer(views, clv_fn, discount_rate=discount_rate, horizon_years=horizon_years,
                        max_horizon=max_horizon)

@@ -28,6 +28,20 @@ def _answered(trial: Callable[[], object], function_name: str) -> bool:
     return True
 
 
+def _blank_or_answered(trial: Callable[[], object], function_name: str) -> bool | None:
+    """Run ``trial`` once: True if it ran, None if the learner's function is blank
+    (``NotImplementedError``: the caller may use given results), False, with a plain note,
+    if it failed otherwise."""
+    try:
+        trial()
+    except NotImplementedError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - learner code: explain, do not stop Run All
+        print(f"The explorer needs a working {function_name}; it raised {type(exc).__name__}: {exc}")
+        return False
+    return True
+
+
 class _Explorer:
     """What every explorer shares: a one-line summary and a chart, redrawn on every change.
 

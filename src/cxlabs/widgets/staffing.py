@@ -4,6 +4,11 @@ The explorer never computes Erlang C itself: it calls the learner's ``erlang_c``
 number of agents around the one chosen, so what the chart shows is what the learner's function
 says. :func:`staffing_curve` does the calling and the bookkeeping; :func:`staffing_summary` turns
 one choice into a sentence.
+
+While ``erlang_c`` is not answered, the explorer reads the model answer's Erlang C results for
+every number of agents at the starting contacts, handling time and target time from the given
+results (``cxlabs.given``, lab 06's ``erlang_c`` table): the agents and the target share move,
+the other sliders wait for the learner's function.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
-from cxlabs.widgets.explorer import _answered, _Explorer, _ipywidgets
+from cxlabs.widgets.explorer import _answered, _blank_or_answered, _Explorer, _ipywidgets
 
 ErlangFn = Callable[..., Mapping[str, float]]
 #: What the learner's ``erlang_c`` must return (exercise 2 of lab 06).
@@ -173,9 +178,10 @@ class StaffingExplorer(_Explorer):
         What the notebook displays.
     """
 
-    def __init__(self, erlang_fn, *, calls, aht_seconds, agents, target_seconds, target_share, span=8):
+    def __init__(self, erlang_fn, *, calls, aht_seconds, agents, target_seconds, target_share, span=8,
+                 given=False):
         w = _ipywidgets()
-        self.erlang_fn, self.span = erlang_fn, int(span)
+        self.erlang_fn, self.span, self.given = erlang_fn, int(span), bool(given)
         self.start = {"calls": int(calls), "aht_seconds": int(aht_seconds), "agents": int(agents),
                       "target_seconds": int(target_seconds), "target_share": float(target_share)}
         style, layout = {"description_width": "150px"}, w.Layout(width="520px")
@@ -200,6 +206,12 @@ class StaffingExplorer(_Explorer):
         self.output = w.Output()
         self.curve = None
         intro = w.HTML("<b>Move the sliders.</b> Service level and waits come from your <code>erlang_c</code>.")
+        if self.given:  # the given table holds the starting contacts, handling time and target time
+            for name in ("calls", "aht_seconds", "target_seconds"):
+                self.sliders[name].disabled = True
+            intro = w.HTML("<b>Move the agents and the target share.</b> Service level and waits are the "
+                           "course's given Erlang C results (exercise 2 is not answered yet); the other "
+                           "sliders move once your <code>erlang_c</code> is written.")
         self.widget = w.VBox([intro, *self.sliders.values(), self.reset, self.summary, self.output])
         self.widget.add_class("cxlabs-staffing-explorer")
         for s in self.sliders.values():
@@ -250,7 +262,19 @@ def staffing_explorer(erlang_fn: ErlangFn, *, calls: int = 100, aht_seconds: int
         Displays itself as the last expression of a cell. ``None``, with a note, when
         ``erlang_fn`` is not written yet or fails, so *Run All* carries on.
     """
-    if not _answered(lambda: staffing_curve(erlang_fn, calls, aht_seconds, target_seconds, [agents]), "erlang_c"):
+    answered = _blank_or_answered(lambda: staffing_curve(erlang_fn, calls, aht_seconds, target_seconds, [agents]),
+                                  "erlang_c")
+    if answered is None:  # not answered yet: the course's given Erlang C results, if there are any
+        from cxlabs import given
+
+        table_fn = given.fallback_function(erlang_fn, calls, aht_seconds, agents, target_seconds, lab="lab06",
+                                           name="erlang_c", exercise="2")
+        if table_fn is None or not _answered(
+                lambda: staffing_curve(table_fn, calls, aht_seconds, target_seconds, [agents]), "erlang_c"):
+            return None
+        return StaffingExplorer(table_fn, calls=calls, aht_seconds=aht_seconds, agents=agents,
+                                target_seconds=target_seconds, target_share=target_share, given=True)
+    if not answered:
         return None
     return StaffingExplorer(erlang_fn, calls=calls, aht_seconds=aht_seconds, agents=agents,
                             target_seconds=target_seconds, target_share=target_share)
