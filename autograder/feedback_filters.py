@@ -202,11 +202,21 @@ def alt_texts(outputs) -> list[str]:
     --------
     >>> alt_texts([{"output_type": "stream", "name": "stdout", "text": "Figure: Bar chart of x.\\n"}])
     ['Bar chart of x.']
+    >>> alt_texts([{"output_type": "stream", "text": "Figure: Bar chart of x;\\n  y is largest.\\nnext\\n"}])
+    ['Bar chart of x; y is largest.']
     """
     found = []
     for output in outputs:
         if output.get("output_type") == "stream":
             text = output.get("text", "")
             text = "".join(text) if isinstance(text, list) else text
-            found += [line[len("Figure: "):].strip() for line in text.splitlines() if line.startswith("Figure: ")]
+            current = None  # a description continues on lines indented under it (feedback.wrap)
+            for line in text.splitlines():
+                if line.startswith("Figure: "):
+                    found.append(line[len("Figure: "):].strip())
+                    current = len(found) - 1
+                elif current is not None and line.startswith("  ") and line.strip():
+                    found[current] += " " + line.strip()
+                else:
+                    current = None
     return found

@@ -92,7 +92,8 @@ def style_applied() -> bool:
 
 
 def describe(ax, text: str) -> None:
-    """Attach a one-line text description to a figure and print it ("Figure: ...").
+    """Attach a one-line text description to a figure and print it ("Figure: ...", wrapped
+    between words like every message; continued lines are indented).
 
     In a notebook the line appears just above the chart (the inline backend shows a figure
     when the cell ends); in an explorer widget, under it. In IPython the description is also
@@ -107,9 +108,11 @@ def describe(ax, text: str) -> None:
     if not isinstance(text, str) or not text.strip():
         raise ValueError("a figure needs a one-line text description: say what it shows and "
                          "what to notice, e.g. 'Bar chart of ...; the largest is ...'.")
+    from cxlabs.feedback import wrap
+
     fig = ax.figure
     fig.cxlabs_description = text
-    print(f"Figure: {text}")
+    print(wrap(f"Figure: {text}"))  # between words: a browser breaks an overlong line mid-word
 
 
 def finish(ax, title: str, xlabel: str, ylabel: str, description: str) -> None:
