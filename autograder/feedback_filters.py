@@ -137,7 +137,8 @@ def exercise_titles(lab_id: str) -> dict[str, str]:
 
 
 def cell_label(meta: dict, titles: dict[str, str]) -> str | None:
-    """The name of a graded cell: ``Exercise 3b — title`` for ``ex3b_tests``, ``Decision memo``.
+    """The name of a graded cell: ``Exercise 3b — title`` for ``ex3b_tests``, ``Decision memo``;
+    of an answer cell, for the contents' "Comment on ..." (nbgrader's bare "Comment" otherwise).
 
     Examples
     --------
@@ -145,10 +146,13 @@ def cell_label(meta: dict, titles: dict[str, str]) -> str | None:
     'Exercise 2 — revenue by channel'
     >>> cell_label({"grade": True, "solution": True, "grade_id": "memo"}, {})
     'Decision memo'
+    >>> cell_label({"grade": False, "solution": True, "grade_id": "ex2_answer"}, {})  # "Comment on ..."
+    'your answer to exercise 2'
     """
     grade_id = meta.get("grade_id") or ""
-    if not meta.get("grade"):
-        return None
+    if not meta.get("grade"):  # an answer cell: the page lists it only for a grader's comment
+        found = re.fullmatch(r"ex(\w+?)_answer", grade_id) if meta.get("solution") else None
+        return f"your answer to exercise {found[1]}" if found else None
     if grade_id == "memo":
         return "Decision memo"
     found = re.fullmatch(r"ex(\w+?)_tests", grade_id)

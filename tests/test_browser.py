@@ -506,6 +506,9 @@ def test_feedback_page_names_exercises_wraps_and_shows_a_pass(feedback_page, pag
     contents = page.locator(".panel-heading").first
     toc = words(contents.locator("#toc").inner_text())
     assert "Test cell" not in toc and "Written response" not in toc, toc
+    items = [words(t) for t in contents.locator("#toc li").all_inner_texts()]
+    assert all(not t.startswith("Comment") or t.startswith("Comment on ") for t in items), \
+        f"a bare 'Comment' names nothing: {items}"
     for name in ("Exercise 1 — customers per market", "Exercise 2 — revenue by channel",
                  "Exercise 3 — on-time rate by fulfilment centre", "Decision memo"):
         assert name in toc, toc
