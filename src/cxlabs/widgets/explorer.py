@@ -55,7 +55,9 @@ class _Explorer:
 
     def _show(self, summary: str, draw: Callable) -> None:
         """Show ``summary``, and the figure ``draw()`` returns with its one-line description."""
-        from IPython.display import Image, display
+        from IPython.display import display
+
+        from cxlabs.plotting import image_with_alt
 
         self.summary.value = f"<p class='cxlabs-summary'>{html.escape(summary)}</p>"
         self._summary_text = summary
@@ -67,7 +69,13 @@ class _Explorer:
             png = io.BytesIO()
             fig.savefig(png, format="png", bbox_inches="tight")
             self._png = png.getvalue()
-            display(Image(data=self._png, format="png"))
+            description = getattr(fig, "cxlabs_description", "") or ""
+            if description:  # the chart with its alt text (JupyterLab shows the <img> of text/html)
+                data, meta = image_with_alt(self._png, description)
+                data.pop("text/plain")  # the description is printed under the chart
+                display(data, raw=True, metadata=meta)
+            else:
+                display({"image/png": base64.b64encode(self._png).decode("ascii")}, raw=True)
             print(printed.getvalue(), end="")
         self.figure = fig
 
