@@ -180,6 +180,21 @@ def _missing(exercise: str, exc: GivenMissing) -> None:
                f"this cell again. ({exc})"))
 
 
+def _announced(lab: str, name: str, exercise: str):
+    """The given result ``name``, after printing that it stands in for exercise ``exercise``;
+    None, after saying why, when there is none."""
+    from cxlabs.feedback import wrap
+
+    try:
+        value = load(lab, name)
+        what = describe(lab, name)
+    except GivenMissing as exc:
+        _missing(exercise, exc)
+        return None
+    print(wrap(note(exercise, what)))
+    return value
+
+
 def fallback(func, *args, lab: str, name: str, exercise: str, pairs: pd.DataFrame | None = None, **kwargs):
     """``func(*args, **kwargs)``; if the exercise is not answered yet, the given result instead.
 
@@ -190,19 +205,14 @@ def fallback(func, *args, lab: str, name: str, exercise: str, pairs: pd.DataFram
     ``pairs``: for a given result with one value per candidate pair (``record_id_a``,
     ``record_id_b`` and the value), the learner's pairs to put it on (:func:`aligned`).
     """
-    from cxlabs.feedback import wrap
 
     try:
         return func(*args, **kwargs)
     except NotImplementedError:
         pass
-    try:
-        value = load(lab, name)
-        what = describe(lab, name)
-    except GivenMissing as exc:
-        _missing(exercise, exc)
+    value = _announced(lab, name, exercise)
+    if value is None:
         return None
-    print(wrap(note(exercise, what)))
     if pairs is not None:
         value = aligned(value, pairs, value.columns[-1])
     return value
@@ -255,7 +265,6 @@ def fallback_function(func, *probe, lab: str, name: str, exercise: str, lookup=N
     show: ``func`` is returned. Prints what it does; returns None, with the reason, when there
     is no given table.
     """
-    from cxlabs.feedback import wrap
 
     try:
         func(*probe, **probe_kwargs)
@@ -264,13 +273,9 @@ def fallback_function(func, *probe, lab: str, name: str, exercise: str, lookup=N
         pass
     except Exception:  # noqa: BLE001 - the learner's error: the cell runs func and shows it
         return func
-    try:
-        table = load(lab, name)
-        what = describe(lab, name)
-    except GivenMissing as exc:
-        _missing(exercise, exc)
+    table = _announced(lab, name, exercise)
+    if table is None:
         return None
-    print(wrap(note(exercise, what)))
     return lookup(table) if lookup is not None else TableFunction(func, table, getattr(func, "__name__", name))
 
 
