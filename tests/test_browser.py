@@ -6,8 +6,10 @@ The test starts JupyterLab from this environment as ``cxlabs start`` does (READM
 holding copies of ``labs/lab01`` and ``labs/lab02`` and a freshly built world, and drives ``/usr/bin/chromium`` with Playwright. It types one
 wrong and one right answer into the answer cells, runs all cells, and checks what the
 learner sees: the wrong answer's message (what went wrong, where to look, how to get a
-hint; wrapped, never cut), the right answer passing in its green box, plots as PNG images, the maturity-weights widget (and that
-moving a slider redraws it), and the result of nbgrader's Validate button.
+hint; wrapped, never cut), the right answer passing in its green box, plots as PNG images
+with their alt text, the maturity-weights widget (and that moving a slider redraws it), the
+break cell between the two sittings (and that its way of picking up again works), and the
+result of nbgrader's Validate button.
 
 Two more steps, for what a learner sees beyond lab 01 (the same server for lab 02):
 lab 02's threshold explorer, run with exercises 1-9 left blank (the later cells fall back on the
@@ -368,6 +370,20 @@ def test_learner_sees_feedback_plots_widget_and_validate(jupyterlab, page, shots
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     shot("widget-slider-moved", widget)  # the widget fits the viewport: an element taller than
     # the viewport is captured before Chromium has painted its lower part
+
+    # The first sitting ends at a break cell that says how to pick up again; what it says works:
+    # select the cell below it, Run > Run All Above Selected Cell runs the first sitting again.
+    pause = page.locator(".jp-MarkdownCell", has_text="Break: end of sitting 1 of 2")
+    pause.scroll_into_view_if_needed()
+    assert "Run → Run All Above Selected Cell" in words(pause.inner_text())
+    shot("sitting-break", pause)
+    ex1_prompt = ex1.locator(".jp-InputPrompt").inner_text()
+    pause.locator("xpath=following-sibling::*[contains(@class, 'jp-Cell')][1]").click()
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Above Selected Cell").first.click()
+    expect(ex1.locator(".jp-InputPrompt")).not_to_have_text(ex1_prompt)  # run again
+    wait_until_idle(page)
+    assert "your lead time equals the work time" in words(outputs(ex1))
 
     # 5. nbgrader's Validate: saves, runs the notebook on a fresh kernel, shows a dialog.
     expect_validate.locator("jp-button, button").first.click()
