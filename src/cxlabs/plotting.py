@@ -46,38 +46,14 @@ _FIGURE_MIMES = {"png": "image/png", "retina": "image/png", "jpg": "image/jpeg",
                  "svg": "image/svg+xml"}
 
 
-def image_with_alt(png: bytes, description: str) -> tuple[dict, dict]:
-    """Display data of a PNG chart whose alt text is ``description``, everywhere it is shown.
-
-    ``text/html`` is an ``<img>`` with the ``alt`` attribute: JupyterLab prefers it to the plain
-    image, and its own image renderer writes no alt text (it reads neither metadata nor
-    description). ``image/png`` with ``alt`` metadata stays for saved notebooks and nbconvert's
-    HTML (nbgrader's feedback page), and ``text/plain`` is the "Figure: ..." line.
-
-    Examples
-    --------
-    >>> data, meta = image_with_alt(b"\\x89PNG", "Bar chart of x; y is largest.")
-    >>> sorted(data), meta["image/png"]["alt"]
-    (['image/png', 'text/html', 'text/plain'], 'Bar chart of x; y is largest.')
-    >>> data["text/html"]
-    '<img src="data:image/png;base64,iVBORw==" alt="Bar chart of x; y is largest.">'
-    """
-    import base64
-    import html
-
-    encoded = base64.b64encode(png).decode("ascii")
-    data = {"image/png": encoded, "text/plain": f"Figure: {description}",
-            "text/html": f'<img src="data:image/png;base64,{encoded}" alt="{html.escape(description)}">'}
-    return data, {"image/png": {"alt": description}}
-
-
 def _figure_bundle(fig):
-    """The display data of a described figure: its description as the image's alt text
-    (:func:`image_with_alt`) and plain-text form (in place of ``<Figure size 800x450 with 1 Axes>``).
+    """The extra display data of a described figure: its description as the image's ``alt``
+    metadata and as its plain-text form (in place of ``<Figure size 800x450 with 1 Axes>``).
 
-    The inline backend's own PNG (same settings) is kept as ``image/png``; the ``<img>`` of
-    ``text/html`` is what JupyterLab shows. Figures in other formats (SVG, retina) get the
-    ``alt`` metadata and the text only.
+    nbconvert's HTML (the classic template, which nbgrader's feedback page extends) writes the
+    ``alt`` metadata into the ``<img>`` tag, and the saved notebook keeps it; JupyterLab 4 draws
+    an image output without reading it (its ``renderImage`` sets only the source, size and
+    background), so there the description is the "Figure: ..." line printed with the chart.
     """
     text = getattr(fig, "cxlabs_description", "")
     if not isinstance(text, str) or not text.strip():
@@ -85,18 +61,9 @@ def _figure_bundle(fig):
     try:
         from matplotlib_inline.backend_inline import InlineBackend
 
-        backend = InlineBackend.instance()
-        formats, options = set(backend.figure_formats), dict(backend.print_figure_kwargs)
+        formats = InlineBackend.instance().figure_formats
     except Exception:  # noqa: BLE001 - not in a kernel with the inline backend
-        formats, options = {"png"}, {"bbox_inches": "tight"}
-    if formats == {"png"}:
-        from IPython.core.pylabtools import print_figure
-
-        png = print_figure(fig, "png", **options)
-        if png:
-            data, meta = image_with_alt(png, text)
-            data.pop("image/png")  # the inline backend's formatter gives it
-            return data, meta
+        formats = {"png"}
     mimes = {_FIGURE_MIMES[f] for f in formats if f in _FIGURE_MIMES} or {"image/png"}
     return {"text/plain": f"Figure: {text}"}, {mime: {"alt": text} for mime in sorted(mimes)}
 
@@ -130,9 +97,10 @@ def describe(ax, text: str) -> None:
 
     In a notebook the line appears just above the chart (the inline backend shows a figure
     when the cell ends); in an explorer widget, under it. In IPython the description is also
-    the image's alt text (:func:`_figure_bundle`, :func:`image_with_alt`): in JupyterLab, in a
-    saved notebook, in nbconvert's HTML and on the feedback page
-    (``autograder/feedback_filters.AltText`` for what was saved without it).
+    the image's ``alt`` metadata and its plain-text form (:func:`_figure_bundle`), so a saved
+    notebook, nbconvert's HTML and the feedback page (``autograder/feedback_filters.AltText``
+    for what was saved without it) give it as the image's alt text. JupyterLab does not read
+    that metadata: there the printed line is the description.
 
     The description is stored on the figure (``fig.cxlabs_description``) so tests can check
     that every figure has one.

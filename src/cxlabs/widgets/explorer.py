@@ -55,9 +55,7 @@ class _Explorer:
 
     def _show(self, summary: str, draw: Callable) -> None:
         """Show ``summary``, and the figure ``draw()`` returns with its one-line description."""
-        from IPython.display import display
-
-        from cxlabs.plotting import image_with_alt
+        from IPython.display import Image, display
 
         self.summary.value = f"<p class='cxlabs-summary'>{html.escape(summary)}</p>"
         self._summary_text = summary
@@ -69,13 +67,7 @@ class _Explorer:
             png = io.BytesIO()
             fig.savefig(png, format="png", bbox_inches="tight")
             self._png = png.getvalue()
-            description = getattr(fig, "cxlabs_description", "") or ""
-            if description:  # the chart with its alt text (JupyterLab shows the <img> of text/html)
-                data, meta = image_with_alt(self._png, description)
-                data.pop("text/plain")  # the description is printed under the chart
-                display(data, raw=True, metadata=meta)
-            else:
-                display({"image/png": base64.b64encode(self._png).decode("ascii")}, raw=True)
+            display(Image(data=self._png, format="png"))
             print(printed.getvalue(), end="")
         self.figure = fig
 
