@@ -7,7 +7,7 @@ holding copies of ``labs/lab01`` and ``labs/lab02`` and a freshly built world, a
 wrong and one right answer into the answer cells, runs all cells, and checks what the
 learner sees: the wrong answer's message (what went wrong, where to look, how to get a
 hint; wrapped, never cut), the right answer passing in its green box, plots as PNG images
-with their alt text, the maturity-weights widget (and that moving a slider redraws it), the
+with their printed description, the maturity-weights widget (and that moving a slider redraws it), the
 break cell between the two sittings (and that its way of picking up again works), and the
 result of nbgrader's Validate button.
 
